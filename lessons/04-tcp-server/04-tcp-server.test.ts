@@ -1,0 +1,209 @@
+// Tests of lesson 04-tcp-server: server.ts and client.ts against each other and against raw
+// harness peers on loopback. Run against another folder with SOCKET_LESSONS_PROGRAMS=DIR,
+// and the exercise tests with SOCKET_LESSONS_SUITES=lesson,exercise (see tests/harness.ts).
+
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import iconv from 'iconv-lite';
+import {
+  connectTcp,
+  expectOneLineError,
+  hasIpv6Loopback,
+  lessonTarget,
+  listenTcp,
+  literal,
+  readToEnd,
+  start,
+  startListening,
+  suite,
+  unusedPort,
+  writeBytewise,
+  type Program,
+} from '../../tests/harness.ts';
+
+const target = lessonTarget(import.meta.url);
+const CHINESE = '你好，世界！TCP 是字节流';
+const REPLY = 'thank you !';
+const OK = { code: 0, signal: null };
+
+/** The server's line for a message: `received N bytes from HOST:PORT: TEXT`. */
+async function receivedLine(server: Program): Promise<{ bytes: number; text: string }> {
+  const match = await server.waitFor(/^received (\d+) bytes from \S+: (.*)$/m, 'stdout', 'a line "received N bytes from HOST:PORT: MESSAGE"');
+  return { bytes: Number(match[1]), text: match[2]! };
+}
+
+suite(target, 'lesson', () => {
+  const exchanges: [string, string, string[]][] = [
+    ['ASCII text in utf-8', 'hello, server', ['--encoding', 'utf-8']],
+    ['Chinese text in the default encoding (gbk)', CHINESE, []],
+    ['Chinese text in utf-8', CHINESE, ['--encoding', 'utf-8']],
+    ['Chinese text in gb18030', CHINESE, ['--encoding', 'gb18030']],
+  ];
+  for (const [label, text, flags] of exchanges) {
+    it(`client and server exchange ${label}`, async (t) => {
+      // Checks: the server prints the whole message with its size in that encoding, the client
+      // prints the reply, and both exit 0 (the server stops after its one client).
+      const encoding = flags[1] ?? 'gbk';
+      const { program: server, port } = await startListening(t, target, 'server.ts', flags);
+      const client = start(t, target, 'client.ts', ['--port', String(port), ...flags]);
+      client.writeLine(text);
+      client.endInput();
+      assert.deepEqual(await receivedLine(server), { bytes: iconv.encode(text, encoding).length, text });
+      await client.waitFor(new RegExp(`^reply: ${literal(REPLY)}$`, 'm'));
+      assert.deepEqual(await client.exit(), OK);
+      assert.deepEqual(await server.exit(), OK);
+    });
+  }
+
+  it('client puts the exact gbk bytes on the wire, half-closes, and decodes a reply sent one byte at a time', async (t) => {
+    // Checks the client's side of the framing against a harness server: the bytes are gbk, FIN
+    // follows them (readToEnd resolves only on 'end'), and a reply split mid-character survives.
+    const harness = await listenTcp(t);
+    const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--message', CHINESE]);
+    const connection = await harness.next();
+    const received = await readToEnd(connection, 'the client to half-close after its message');
+    assert.deepEqual(received, iconv.encode(CHINESE, 'gbk'));
+    await writeBytewise(connection, iconv.encode('谢谢你！', 'gbk'));
+    connection.end();
+    await client.waitFor(/^reply: 谢谢你！$/m);
+    assert.deepEqual(await client.exit(), OK);
+  });
+
+  it('server reads the whole message when it arrives one byte per write', async (t) => {
+    // Checks the server's framing: it waits for the client's FIN instead of trusting one read,
+    // joins characters split across reads, then sends exactly the reply and closes.
+    const { program: server, port } = await startListening(t, target, 'server.ts');
+    const socket = await connectTcp(t, port);
+    const message = iconv.encode(CHINESE, 'gbk');
+    await writeBytewise(socket, message);
+    socket.end();
+    const reply = await readToEnd(socket, 'the reply and the server closing the connection');
+    assert.deepEqual(reply, iconv.encode(REPLY, 'gbk'));
+    assert.deepEqual(await receivedLine(server), { bytes: message.length, text: CHINESE });
+    assert.equal(server.stdout.match(/^received /gm)?.length, 1, 'one message, one "received" line');
+    assert.deepEqual(await server.exit(), OK);
+  });
+
+  it('server receives a 200 000-byte message whole, where the note\'s recv(1024) kept 1024 bytes', async (t) => {
+    // Checks that nothing is cut at a buffer size: the printed size and text are the whole message.
+    const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
+    const socket = await connectTcp(t, port);
+    const text = 'abcdefghij'.repeat(20_000);
+    socket.end(text);
+    assert.deepEqual(await readToEnd(socket), Buffer.from(REPLY));
+    assert.deepEqual(await receivedLine(server), { bytes: text.length, text });
+  });
+
+  it('server survives clients that leave without sending, then serves a real one', async (t) => {
+    // Checks that an empty connection (FIN at once) and a reset connection neither crash the
+    // server nor count as its one client.
+    const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
+    const quiet = await connectTcp(t, port);
+    quiet.end();
+    assert.equal((await readToEnd(quiet)).length, 0, 'nothing is sent to a client that sent nothing');
+    const rude = await connectTcp(t, port);
+    rude.write('half a mess');
+    rude.resetAndDestroy();
+    await server.waitFor(/\S/, 'stderr', 'a line on stderr about the connection that was reset');
+    const client = start(t, target, 'client.ts', ['--port', String(port), '--encoding', 'utf-8', '--message', 'still there?']);
+    await client.waitFor(/^reply: thank you !$/m);
+    assert.equal((await receivedLine(server)).text, 'still there?');
+    assert.deepEqual(await server.exit(), OK);
+    assert.equal(server.exitStatus?.signal, null);
+  });
+
+  it('both programs work over IPv6 loopback (--host ::1)', async (t) => {
+    // Checks the bracketed ready line and an exchange over ::1; skipped where the machine has no IPv6 loopback.
+    if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
+    const { program: server, port } = await startListening(t, target, 'server.ts', ['--host', '::1']);
+    assert.match(server.stdout, new RegExp(`^listening on \\[::1\\]:${port}$`, 'm'));
+    const client = start(t, target, 'client.ts', ['--host', '::1', '--port', String(port), '--message', CHINESE]);
+    await client.waitFor(/^reply: thank you !$/m);
+    assert.equal((await receivedLine(server)).text, CHINESE);
+  });
+
+  const badFlags: [string, string[], RegExp][] = [
+    ['a port that is not a number', ['--port', 'abc'], /port/],
+    ['a port above 65535', ['--port', '70000'], /port/],
+    ['an unknown flag', ['--colour', 'blue'], /colour/],
+    ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
+  ];
+  for (const file of ['server.ts', 'client.ts']) {
+    for (const [label, args, pattern] of badFlags) {
+      it(`${file} rejects ${label} with exit 2 and one line`, async (t) => {
+        // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
+        const program = start(t, target, file, args);
+        await expectOneLineError(program, 2, pattern);
+      });
+    }
+  }
+
+  it('server reports a port already in use in one line and exits 1', async (t) => {
+    // Checks EADDRINUSE handling: one clear line, exit 1, no stack trace.
+    const harness = await listenTcp(t);
+    const server = start(t, target, 'server.ts', ['--port', String(harness.port)]);
+    await expectOneLineError(server, 1, /in use/);
+  });
+
+  it('client reports "connection refused" in one line and exits 1 when no server listens', async (t) => {
+    // Checks ECONNREFUSED handling on a port where nobody listens.
+    const port = await unusedPort();
+    const client = start(t, target, 'client.ts', ['--port', String(port), '--message', 'anyone?']);
+    await expectOneLineError(client, 1, /refused/);
+  });
+
+  it('client refuses an empty message and text its encoding cannot carry', async (t) => {
+    // Checks that the client never sends an empty message (the note's client would then wait
+    // forever) nor silently replaces characters gbk lacks with '?'.
+    const port = await unusedPort();
+    const empty = start(t, target, 'client.ts', ['--port', String(port)]);
+    empty.endInput();
+    await expectOneLineError(empty, 1, /empty/);
+    const emoji = start(t, target, 'client.ts', ['--port', String(port), '--message', 'hi 🙂']);
+    await expectOneLineError(emoji, 1, /gbk/);
+  });
+
+  it('client reports a server that closes without replying', async (t) => {
+    // Checks that an empty reply is an error, not a silent success.
+    const harness = await listenTcp(t);
+    const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--message', 'hello?']);
+    const connection = await harness.next();
+    await readToEnd(connection);
+    connection.end();
+    await expectOneLineError(client, 1, /without replying/);
+  });
+});
+
+suite(target, 'exercise', () => {
+  it('server --clients 3 serves three clients one after another, then exits', async (t) => {
+    // Checks the exercise: each client gets the reply, "served K of 3" follows each, and the
+    // server exits 0 after the third.
+    const { program: server, port } = await startListening(t, target, 'server.ts', ['--clients', '3']);
+    for (let k = 1; k <= 3; k++) {
+      const client = start(t, target, 'client.ts', ['--port', String(port), '--message', `client ${k}`]);
+      await client.waitFor(/^reply: thank you !$/m);
+      await server.waitFor(new RegExp(`^served ${k} of 3$`, 'm'));
+    }
+    assert.deepEqual(await server.exit(), OK);
+  });
+
+  it('server --clients 0 keeps serving until it is stopped', async (t) => {
+    // Checks "0 means never stop": four clients are served and the server is still running.
+    const { program: server, port } = await startListening(t, target, 'server.ts', ['--clients', '0']);
+    for (let k = 1; k <= 4; k++) {
+      const client = start(t, target, 'client.ts', ['--port', String(port), '--message', `client ${k}`]);
+      await client.waitFor(/^reply: thank you !$/m);
+      await server.waitFor(new RegExp(`^served ${k}$`, 'm'));
+    }
+    assert.equal(server.exitStatus, undefined, 'the server must still be running');
+  });
+
+  it('server accepts whole numbers for --clients and rejects anything else with exit 2', async (t) => {
+    // Checks the flag contract for the new option: a good value starts the server, bad ones are usage errors.
+    await startListening(t, target, 'server.ts', ['--clients', '2']);
+    for (const bad of ['two', '-1', '1.5']) {
+      const program = start(t, target, 'server.ts', ['--port', '0', '--clients', bad]);
+      await expectOneLineError(program, 2, /clients/);
+    }
+  });
+});

@@ -1,0 +1,371 @@
+// The loopback test harness shared by every lesson test (and, through them, by the grader).
+//
+// - lessonTarget() says which folder of programs the tests run against: the lesson's own, or
+//   SOCKET_LESSONS_PROGRAMS (a student's folder with the same file names), and which suites run.
+// - start() spawns a program as `node --import tsx FILE`, reads its ready line, writes stdin,
+//   waits for output or exit with a timeout that fails with the output so far.
+// - tcp/udp helpers are raw harness-side peers that can write one byte per write, or several
+//   messages in one write.
+// Every process and socket is registered with t.after(), so it is cleaned up even when a test fails.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../scripts/manifest.ts';
+
+/** How long any single wait may take before the test fails with what it saw so far. */
+export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 5000);
+const OUTPUT_CAP = 256 * 1024; // output kept per stream, so a flooding program cannot exhaust memory
+
+export type Suite = 'lesson' | 'exercise';
+
+export interface Target {
+  lesson: string; // lesson id, e.g. 04-tcp-server
+  dir: string; // folder holding the programs under test
+  suites: Set<Suite>;
+}
+
+/**
+ * The programs a lesson test file runs against. By default the lesson's own folder and the lesson
+ * suite; SOCKET_LESSONS_PROGRAMS points at another folder (a solution or a student's work), and
+ * SOCKET_LESSONS_SUITES (comma-separated: lesson, exercise) picks the suites.
+ */
+export function lessonTarget(testFileUrl: string): Target {
+  const lessonDir = path.dirname(fileURLToPath(testFileUrl));
+  const dir = process.env.SOCKET_LESSONS_PROGRAMS ? path.resolve(process.env.SOCKET_LESSONS_PROGRAMS) : lessonDir;
+  const names = (process.env.SOCKET_LESSONS_SUITES ?? 'lesson').split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (name !== 'lesson' && name !== 'exercise') throw new Error(`SOCKET_LESSONS_SUITES: unknown suite '${name}'`);
+  }
+  return { lesson: path.basename(lessonDir), dir, suites: new Set(names as Suite[]) };
+}
+
+/** describe() that only registers its tests when the target asks for that suite. */
+export function suite(target: Target, name: Suite, body: () => void): void {
+  if (target.suites.has(name)) describe(`${target.lesson} ${name}`, body);
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export class Program {
+  stdout = '';
+  stderr = '';
+  exitStatus: Exit | undefined;
+  readonly exited: Promise<Exit>;
+  private readonly child: ChildProcess;
+
+  constructor(readonly name: string, file: string, args: string[], cwd: string) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.stdout = cap(this.stdout + text)));
+    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr = cap(this.stderr + text)));
+    this.child.stdin!.on('error', () => {}); // the program may exit before reading its input
+    this.exited = new Promise((resolve) => {
+      this.child.on('error', (err) => {
+        this.stderr += `harness: could not start ${file}: ${err.message}\n`;
+        this.exitStatus = { code: null, signal: null };
+        resolve(this.exitStatus);
+      });
+      this.child.on('close', (code, signal) => {
+        this.exitStatus = { code, signal };
+        resolve(this.exitStatus);
+      });
+    });
+  }
+
+  /** Waits for the ready line `listening on HOST:PORT` and returns the bound port. */
+  async ready(): Promise<number> {
+    const match = await this.waitFor(/^listening on (\S+):(\d+)\s*$/m, 'stdout', 'the ready line "listening on HOST:PORT"');
+    return Number(match[2]);
+  }
+
+  /** Resolves with the first match of `pattern` in the stream; fails on timeout or exit first. */
+  waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', what = String(pattern)): Promise<RegExpMatchArray> {
+    const source = stream === 'stdout' ? this.child.stdout! : this.child.stderr!;
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const match = this[stream].match(pattern);
+        if (match) {
+          done();
+          resolve(match);
+        }
+        return match !== null;
+      };
+      const onExit = (): void => {
+        if (!check()) {
+          done();
+          reject(new Error(`${this.name} exited (${describeExit(this.exitStatus)}) before printing ${what}\n${this.transcript()}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name} printed no ${what} within ${WAIT_MS} ms\n${this.transcript()}`));
+      }, WAIT_MS);
+      const done = (): void => {
+        clearTimeout(timer);
+        source.off('data', check);
+        this.child.off('close', onExit);
+      };
+      if (check()) return;
+      source.on('data', check); // our own 'data' listener was added first, so the text is already appended
+      this.child.on('close', onExit);
+    });
+  }
+
+  writeLine(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  write(data: string | Buffer): void {
+    this.child.stdin!.write(data);
+  }
+
+  endInput(): void {
+    this.child.stdin!.end();
+  }
+
+  /** Waits for the program to exit by itself; fails with its output if it does not. */
+  exit(): Promise<Exit> {
+    return withTimeout(this.exited, `${this.name} to exit`, () => `\n${this.transcript()}`);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.exitStatus === undefined) this.child.kill(signal);
+  }
+
+  /** Kills the program if it is still running and waits until it is gone. */
+  async stop(): Promise<void> {
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  /** Non-empty lines of stderr, for "exactly one line" checks. */
+  stderrLines(): string[] {
+    return this.stderr.split('\n').filter((line) => line.trim() !== '');
+  }
+
+  transcript(): string {
+    return `--- ${this.name} stdout ---\n${this.stdout}--- ${this.name} stderr ---\n${this.stderr}---`;
+  }
+}
+
+/** Spawns `node --import tsx <target.dir>/<file> ...args`; it is killed when the test ends. */
+export function start(t: TestContext, target: Target, file: string, args: string[] = []): Program {
+  const program = new Program(file, path.join(target.dir, file), args, REPO_ROOT);
+  t.after(() => program.stop());
+  return program;
+}
+
+/** Starts a program that listens, with --port 0 unless args say otherwise, and returns it with its port. */
+export async function startListening(
+  t: TestContext,
+  target: Target,
+  file: string,
+  args: string[] = [],
+): Promise<{ program: Program; port: number }> {
+  const program = start(t, target, file, args.includes('--port') ? args : ['--port', '0', ...args]);
+  return { program, port: await program.ready() };
+}
+
+// ---- TCP peers ----
+
+/** A harness TCP client connected to host:port. */
+export async function connectTcp(t: TestContext, port: number, host = '127.0.0.1'): Promise<net.Socket> {
+  const socket = net.connect({ host, port, allowHalfOpen: true });
+  t.after(() => socket.destroy());
+  await withTimeout(once(socket, 'connect'), `connecting to ${host}:${port}`);
+  return socket;
+}
+
+/** A harness TCP server on port 0; connections are handed out in order by next(). */
+export async function listenTcp(t: TestContext, host = '127.0.0.1'): Promise<TcpListener> {
+  const listener = new TcpListener(host);
+  t.after(() => listener.close());
+  await withTimeout(once(listener.server, 'listening'), `the harness server to listen on ${host}`);
+  return listener;
+}
+
+export class TcpListener {
+  readonly server: net.Server;
+  private readonly sockets: net.Socket[] = [];
+  private readonly waiting: ((socket: net.Socket) => void)[] = [];
+  private readonly open = new Set<net.Socket>();
+
+  constructor(host: string) {
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      this.open.add(socket);
+      socket.on('close', () => this.open.delete(socket));
+      socket.on('error', () => {}); // tests look at what arrived; a reset is not a harness failure
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(socket);
+      else this.sockets.push(socket);
+    });
+    this.server.listen(0, host);
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** The next accepted connection. */
+  next(): Promise<net.Socket> {
+    const socket = this.sockets.shift();
+    if (socket) return Promise.resolve(socket);
+    return withTimeout(new Promise((resolve) => this.waiting.push(resolve)), 'a connection to the harness server');
+  }
+
+  close(): void {
+    this.server.close();
+    for (const socket of this.open) socket.destroy();
+  }
+}
+
+/** Every byte the peer sends until it half-closes (its FIN). */
+export async function readToEnd(socket: net.Socket, what = 'the peer to close its sending side'): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const ended = new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('end', resolve);
+    socket.once('error', reject);
+    socket.once('close', () => resolve());
+  });
+  await withTimeout(ended, what, () => `received so far: ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`);
+  return Buffer.concat(chunks);
+}
+
+/** Writes `bytes` one byte per write, waiting for each write to be handed to the system. */
+export async function writeBytewise(socket: net.Socket, bytes: Buffer): Promise<void> {
+  socket.setNoDelay(true); // no Nagle: each byte leaves in its own segment
+  for (const byte of bytes) {
+    await new Promise<void>((resolve, reject) => socket.write(Buffer.of(byte), (err) => (err ? reject(err) : resolve())));
+    await new Promise((resolve) => setImmediate(resolve)); // let the peer's event loop see each byte on its own
+  }
+}
+
+/** Writes several messages in one write, so they arrive coalesced in a single chunk. */
+export function writeCoalesced(socket: net.Socket, messages: Buffer[]): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(Buffer.concat(messages), (err) => (err ? reject(err) : resolve())));
+}
+
+/** A TCP port with nobody listening on it (taken from the system, then released). */
+export async function unusedPort(host = '127.0.0.1'): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, host);
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// ---- UDP peer ----
+
+export interface Datagram {
+  data: Buffer;
+  address: string;
+  port: number;
+}
+
+export class UdpPeer {
+  readonly socket: dgram.Socket;
+  private readonly received: Datagram[] = [];
+  private readonly waiting: ((d: Datagram) => void)[] = [];
+
+  constructor(type: 'udp4' | 'udp6') {
+    this.socket = dgram.createSocket(type);
+    this.socket.on('error', () => {});
+    this.socket.on('message', (data, rinfo) => {
+      const datagram = { data, address: rinfo.address, port: rinfo.port };
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(datagram);
+      else this.received.push(datagram);
+    });
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  next(): Promise<Datagram> {
+    const datagram = this.received.shift();
+    if (datagram) return Promise.resolve(datagram);
+    return withTimeout(new Promise((resolve) => this.waiting.push(resolve)), 'a datagram at the harness socket');
+  }
+
+  send(data: Buffer, port: number, host: string): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.send(data, port, host, (err) => (err ? reject(err) : resolve())));
+  }
+}
+
+/** A harness UDP socket bound to an ephemeral port on host. */
+export async function bindUdp(t: TestContext, host = '127.0.0.1'): Promise<UdpPeer> {
+  const peer = new UdpPeer(net.isIPv6(host) ? 'udp6' : 'udp4');
+  t.after(() => peer.socket.close());
+  peer.socket.bind(0, host);
+  await withTimeout(once(peer.socket, 'listening'), `binding a UDP socket on ${host}`);
+  return peer;
+}
+
+// ---- helpers ----
+
+/** Whether this machine has an IPv6 loopback (some containers do not). */
+export async function hasIpv6Loopback(): Promise<boolean> {
+  const server = net.createServer();
+  try {
+    server.listen(0, '::1');
+    await once(server, 'listening');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    server.close();
+  }
+}
+
+export async function withTimeout<T>(promise: Promise<T>, what: string, detail?: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}${detail ? `; ${detail()}` : ''}`)), WAIT_MS);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeExit(exit: Exit | undefined): string {
+  if (!exit) return 'still running';
+  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+function cap(text: string): string {
+  return text.length > OUTPUT_CAP ? text.slice(0, OUTPUT_CAP) + '\n[output cut by the harness]\n' : text;
+}
+
+/**
+ * The program ends on its own with `code` and exactly one line on stderr matching `pattern`:
+ * the contract for every error a user can cause (no stack trace, no second line).
+ */
+export async function expectOneLineError(program: Program, code: number, pattern: RegExp): Promise<void> {
+  const exit = await program.exit();
+  const lines = program.stderrLines();
+  const context = `\n${program.transcript()}`;
+  if (exit.code !== code) throw new Error(`${program.name} should exit with code ${code}, got ${describeExit(exit)}${context}`);
+  if (lines.length !== 1) throw new Error(`${program.name} should print exactly one line on stderr, printed ${lines.length}${context}`);
+  if (!pattern.test(lines[0]!)) throw new Error(`${program.name}'s error line should match ${pattern}${context}`);
+}
+
+/** A RegExp that matches `text` literally. */
+export function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

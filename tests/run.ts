@@ -1,0 +1,33 @@
+// `npm test` after the type check: runs every *.test.ts under lessons/ and tests/ with node:test.
+// Node 20's test runner cannot expand globs, so the files are found here (no shell involved, so
+// it works the same on Windows). `npm test -- lessons/04-tcp-server` runs only the tests below a path.
+
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../scripts/manifest.ts';
+
+const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['lessons', 'tests'];
+const files = roots.flatMap((root) => findTests(path.resolve(REPO_ROOT, root)));
+if (files.length === 0) {
+  console.error(`test: no *.test.ts files under ${roots.join(', ')}`);
+  process.exit(1);
+}
+
+// The runner forwards --import tsx to each test file's process; files run two at a time because
+// the tests mostly wait on child programs and sockets, not on the CPU.
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => path.relative(REPO_ROOT, f))],
+  { cwd: REPO_ROOT, stdio: 'inherit' },
+);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+function findTests(target: string): string[] {
+  if (statSync(target, { throwIfNoEntry: false })?.isFile()) return [target];
+  return readdirSync(target, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.test.ts') && !name.split(path.sep).includes('node_modules') && !name.split(path.sep).includes('fixtures'))
+    .map((name) => path.join(target, name))
+    .sort();
+}
