@@ -19,6 +19,7 @@ import { REPO_ROOT } from '../scripts/manifest.ts';
 
 /** How long any single wait may take before the test fails with what it saw so far. */
 export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 5000);
+const DRAIN_MS = 1000; // how long output may keep arriving after a program has exited
 const OUTPUT_CAP = 256 * 1024; // output kept per stream, so a flooding program cannot exhaust memory
 
 export type Suite = 'lesson' | 'exercise';
@@ -46,7 +47,8 @@ export function lessonTarget(testFileUrl: string): Target {
 
 /** describe() that only registers its tests when the target asks for that suite. */
 export function suite(target: Target, name: Suite, body: () => void): void {
-  if (target.suites.has(name)) describe(`${target.lesson} ${name}`, body);
+  // Tests use port 0 and their own processes, so a few can run at once.
+  if (target.suites.has(name)) describe(`${target.lesson} ${name}`, { concurrency: 4 }, body);
 }
 
 export interface Exit {
@@ -76,9 +78,20 @@ export class Program {
         this.exitStatus = { code: null, signal: null };
         resolve(this.exitStatus);
       });
-      this.child.on('close', (code, signal) => {
+      this.child.on('exit', (code, signal) => {
         this.exitStatus = { code, signal };
-        resolve(this.exitStatus);
+        // Output still in the pipes arrives before 'close'. A grandchild the program left running
+        // would hold the pipes open for ever, so the wait for 'close' is bounded.
+        const drained = setTimeout(() => {
+          this.stderr += `harness: ${name}'s output stayed open after it exited (did it leave a process running?)\n`;
+          this.child.stdout!.destroy();
+          this.child.stderr!.destroy();
+          resolve(this.exitStatus!);
+        }, DRAIN_MS);
+        this.child.on('close', () => {
+          clearTimeout(drained);
+          resolve(this.exitStatus!);
+        });
       });
     });
   }
@@ -93,32 +106,28 @@ export class Program {
   waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', what = String(pattern)): Promise<RegExpMatchArray> {
     const source = stream === 'stdout' ? this.child.stdout! : this.child.stderr!;
     return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const match = this[stream].match(pattern);
-        if (match) {
-          done();
-          resolve(match);
-        }
-        return match !== null;
-      };
-      const onExit = (): void => {
-        if (!check()) {
-          done();
-          reject(new Error(`${this.name} exited (${describeExit(this.exitStatus)}) before printing ${what}\n${this.transcript()}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`${this.name} printed no ${what} within ${WAIT_MS} ms\n${this.transcript()}`));
-      }, WAIT_MS);
-      const done = (): void => {
+      let settled = false;
+      const settle = (finish: () => void): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         source.off('data', check);
-        this.child.off('close', onExit);
+        finish();
       };
-      if (check()) return;
-      source.on('data', check); // our own 'data' listener was added first, so the text is already appended
-      this.child.on('close', onExit);
+      const check = (): void => {
+        const match = this[stream].match(pattern);
+        if (match) settle(() => resolve(match));
+      };
+      const timer = setTimeout(
+        () => settle(() => reject(new Error(`${this.name} printed no ${what} within ${WAIT_MS} ms\n${this.transcript()}`))),
+        WAIT_MS,
+      );
+      source.on('data', check); // added after our own 'data' listener, so the text is already appended
+      check();
+      void this.exited.then(() => {
+        check();
+        settle(() => reject(new Error(`${this.name} exited (${describeExit(this.exitStatus)}) before printing ${what}\n${this.transcript()}`)));
+      });
     });
   }
 
@@ -161,7 +170,12 @@ export class Program {
 
 /** Spawns `node --import tsx <target.dir>/<file> ...args`; it is killed when the test ends. */
 export function start(t: TestContext, target: Target, file: string, args: string[] = []): Program {
-  const program = new Program(file, path.join(target.dir, file), args, REPO_ROOT);
+  return startFile(t, path.join(target.dir, file), args);
+}
+
+/** Spawns `node --import tsx FILE ...args` from the repository root; it is killed when the test ends. */
+export function startFile(t: TestContext, file: string, args: string[] = []): Program {
+  const program = new Program(path.basename(file), file, args, REPO_ROOT);
   t.after(() => program.stop());
   return program;
 }

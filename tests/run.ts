@@ -18,7 +18,7 @@ if (files.length === 0) {
 // the tests mostly wait on child programs and sockets, not on the CPU.
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => path.relative(REPO_ROOT, f))],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-timeout=120000', ...files.map((f) => path.relative(REPO_ROOT, f))],
   { cwd: REPO_ROOT, stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));

@@ -1,0 +1,273 @@
+// `npm run lesson`: lists the lessons, runs a whole lesson on loopback, or runs one of its programs.
+//   npm run lesson                                   list every lesson
+//   npm run lesson 04-tcp-server [-- --demo]         start every program in order, prefixed by role
+//   npm run lesson 04-tcp-server server -- --port N  run one program with its own flags (two terminals)
+// Everything comes from the lesson manifests (lessons/NN-slug/lesson.json).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { findLesson, loadLessons, programPath, type Lesson, type Program } from './manifest.ts';
+
+const READY_LINE = /^listening on (\S+):(\d+)\s*$/;
+const READY_TIMEOUT_MS = 10_000; // a listener that has not bound by then will not
+const DEMO_TIMEOUT_MS = 30_000; // a scripted demo that has not finished by then is stuck
+const STOP_GRACE_MS = 2_000; // after SIGTERM, how long a program may take before SIGKILL
+const COLOURS = [36, 35, 33, 32, 34]; // cyan, magenta, yellow, green, blue: one per role
+const USE_COLOUR = process.stdout.isTTY === true && !process.env.NO_COLOR;
+
+const USAGE = `usage: npm run lesson [LESSON [ROLE]] [-- OPTIONS]
+  npm run lesson                                   list the lessons
+  npm run lesson 04-tcp-server                     run all of its programs; type into the interactive one
+  npm run lesson 04-tcp-server -- --demo           feed the lesson's scripted input instead (also when stdin is not a terminal)
+  npm run lesson 04-tcp-server server -- --port 7788   run one program with its own flags
+LESSON is the full name, its number (04) or its slug (tcp-server).
+options for a whole lesson: --demo, --host HOST, --encoding NAME (passed to every program), --help`;
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+
+async function main(args: string[]): Promise<void> {
+  const lessons = loadLessons();
+  const [name, role] = args.filter((arg, i) => !arg.startsWith('-') && args.slice(0, i).every((a) => !a.startsWith('-')));
+  if (name === undefined) {
+    if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
+    else listLessons(lessons);
+    return;
+  }
+  const lesson = findLesson(lessons, name);
+  if (!lesson) usageError(`unknown lesson '${name}'; the lessons are: ${lessons.map((l) => l.id).join(', ')}`);
+  if (role !== undefined) {
+    const program = lesson.programs.find((p) => p.role === role);
+    if (!program) usageError(`unknown role '${role}' in ${lesson.id}; its roles are: ${lesson.programs.map((p) => p.role).join(', ')}`);
+    return runOne(lesson, program, args.slice(2));
+  }
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: args.slice(1),
+      options: {
+        demo: { type: 'boolean', default: false },
+        host: { type: 'string' },
+        encoding: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    usageError((err as Error).message.split(/\.\s/)[0]!);
+  }
+  if (values.help) return console.log(USAGE);
+  const shared = [...(values.host ? ['--host', values.host] : []), ...(values.encoding ? ['--encoding', values.encoding] : [])];
+  const demo = values.demo || !process.stdin.isTTY;
+  process.exitCode = await runLesson(lesson, shared, demo);
+}
+
+function listLessons(lessons: Lesson[]): void {
+  console.log('Lessons (run one with: npm run lesson NN):\n');
+  for (const lesson of lessons) {
+    console.log(`  ${lesson.id}  ${lesson.title}`);
+    console.log(`      ${lesson.summary}`);
+    console.log(`      programs: ${lesson.programs.map((p) => `${p.role} (${p.file})`).join(', ')}`);
+    console.log(`      ports: ${lesson.ports.map((p) => `${p.note} ${p.section}`).join('; ')}\n`);
+  }
+}
+
+/** Two-terminal mode: one program, the user's own flags, the terminal as its stdin and stdout. */
+async function runOne(lesson: Lesson, program: Program, args: string[]): Promise<void> {
+  const child = launch(lesson, program, args, 'inherit');
+  const { code, signal } = await exited(child);
+  process.exitCode = code ?? 128 + (signal ? os.constants.signals[signal] : 0);
+}
+
+/** Starts every program in manifest order; a listener first, on port 0, the others pointed at its port. */
+async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promise<number> {
+  const running = new Map<string, Running>();
+  const stopAll = (): Promise<void> => stop([...running.values()]);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      say(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping every program`);
+      void stopAll().then(() => process.exit(130));
+    });
+  }
+  const deadline = demo ? setTimeout(() => void fail(`the demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s`), DEMO_TIMEOUT_MS) : undefined;
+  async function fail(reason: string): Promise<number> {
+    say(`error: ${reason}`, true);
+    await stopAll();
+    process.exit(1);
+  }
+
+  try {
+    for (const program of lesson.programs) {
+      const args = program.listens ? ['--port', '0'] : expand(program.args ?? [], running);
+      const run = new Running(program, launch(lesson, program, [...args, ...shared], 'pipe'), running.size);
+      running.set(program.role, run);
+      if (program.listens) run.port = await run.ready();
+    }
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+
+  const inputRoles = lesson.programs.filter((p) => p.interactive).map((p) => running.get(p.role)!);
+  if (demo) {
+    try {
+      await feedDemo(lesson, running);
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+    inputRoles.forEach((run) => run.child.stdin!.end());
+  } else {
+    forwardTerminal(inputRoles[0]);
+  }
+
+  // The lesson is over when every program that ends by itself has ended; servers that loop are stopped then.
+  const finite = [...running.values()].filter((run) => !run.program.keepsRunning);
+  await Promise.all(finite.map((run) => run.exit));
+  await stopAll();
+  clearTimeout(deadline);
+  process.stdin.destroy(); // the terminal reader must not keep the process alive
+  const failed = [...running.values()].filter((run) => !run.endedWell());
+  for (const run of failed) say(`${run.program.role} ${describeExit(run)}`, true);
+  if (failed.length === 0) say('done: every program finished');
+  return failed.length === 0 ? 0 : 1;
+}
+
+/** Demo mode: each scripted line goes to its role, once the output it waits for has appeared. */
+async function feedDemo(lesson: Lesson, running: Map<string, Running>): Promise<void> {
+  for (const step of lesson.demo) {
+    if (step.after) await running.get(step.after.role)!.waitForLine(new RegExp(step.after.pattern));
+    say(`demo input for ${step.role}: ${step.line}`);
+    running.get(step.role)!.child.stdin!.write(`${step.line}\n`);
+  }
+}
+
+/** A program started by runLesson, its output prefixed by role, its lines kept for demo steps. */
+class Running {
+  port: number | undefined;
+  status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  stoppedByUs = false;
+  readonly exit: Promise<void>;
+  private readonly lines: string[] = [];
+  private readonly listeners = new Set<(line: string) => void>();
+
+  constructor(readonly program: Program, readonly child: ChildProcess, index: number) {
+    const prefix = paint(`[${program.role}]`, COLOURS[index % COLOURS.length]!);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      console.log(`${prefix} ${line}`);
+      this.lines.push(line);
+      this.listeners.forEach((listener) => listener(line));
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => console.error(`${prefix} ${paint(line, 31)}`));
+    child.stdin!.on('error', () => {}); // the program may exit before it reads its input
+    this.exit = exited(child).then((status) => {
+      this.status = status;
+    });
+  }
+
+  async ready(): Promise<number> {
+    const line = await this.waitForLine(READY_LINE, READY_TIMEOUT_MS, 'its ready line "listening on HOST:PORT"');
+    return Number(READY_LINE.exec(line)![2]);
+  }
+
+  waitForLine(pattern: RegExp, timeoutMs = READY_TIMEOUT_MS, what = `a line matching ${pattern}`): Promise<string> {
+    const seen = this.lines.find((line) => pattern.test(line));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`${this.program.role} printed no ${what} within ${timeoutMs / 1000} s`)), timeoutMs);
+      const listener = (line: string): void => {
+        if (pattern.test(line)) finish(undefined, line);
+      };
+      const finish = (err?: Error, line?: string): void => {
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        if (err) reject(err);
+        else resolve(line!);
+      };
+      this.listeners.add(listener);
+      void this.exit.then(() => finish(new Error(`${this.program.role} ${describeExit(this)} before printing ${what}`)));
+    });
+  }
+
+  endedWell(): boolean {
+    return this.status?.code === 0 || (this.stoppedByUs && this.program.keepsRunning === true);
+  }
+}
+
+function launch(lesson: Lesson, program: Program, args: string[], stdio: 'inherit' | 'pipe'): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', programPath(lesson, program), ...args], { stdio });
+  children.add(child);
+  child.on('close', () => children.delete(child));
+  if (stdio === 'inherit') {
+    // The terminal sends Ctrl-C to the program too; forwarding covers a SIGTERM sent to us alone.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  }
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    child.on('error', (err) => {
+      console.error(`lesson: could not start a program: ${err.message}`);
+      resolve({ code: null, signal: null });
+    });
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/** SIGTERM to every program still running, SIGKILL to any still there after a grace period. */
+async function stop(runs: Running[]): Promise<void> {
+  const live = runs.filter((run) => run.status === undefined);
+  for (const run of live) {
+    run.stoppedByUs = true;
+    run.child.kill('SIGTERM');
+  }
+  const timer = setTimeout(() => live.forEach((run) => run.child.kill('SIGKILL')), STOP_GRACE_MS);
+  await Promise.all(live.map((run) => run.exit));
+  clearTimeout(timer);
+}
+
+/** Replaces `{role.port}` in a program's arguments with that role's bound port. */
+function expand(args: string[], running: Map<string, Running>): string[] {
+  return args.map((arg) =>
+    arg.replace(/\{([a-z0-9-]+)\.port\}/g, (_, role: string) => {
+      const port = running.get(role)?.port;
+      if (port === undefined) throw new Error(`lesson.json: {${role}.port} names no listening role started earlier`);
+      return String(port);
+    }),
+  );
+}
+
+/** Interactive mode: each line typed goes to the interactive program; Ctrl-D ends its input. */
+function forwardTerminal(to: Running | undefined): void {
+  if (!to) return;
+  say(`${to.program.hint ?? `type a line for ${to.program.role}`} (Ctrl-D ends the input, Ctrl-C stops everything)`);
+  // terminal: false leaves Ctrl-C to the terminal, which signals us and every program together.
+  const input = createInterface({ input: process.stdin, terminal: false });
+  input.on('line', (line) => to.child.stdin!.write(`${line}\n`));
+  input.on('close', () => to.child.stdin!.end());
+  void to.exit.then(() => input.close());
+}
+
+function describeExit(run: Running): string {
+  const status = run.status;
+  if (!status) return 'is still running';
+  return status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
+}
+
+function say(text: string, isError = false): void {
+  const line = `${paint('[lesson]', 1)} ${text}`;
+  if (isError) console.error(line);
+  else console.log(line);
+}
+
+function paint(text: string, code: number): string {
+  return USE_COLOUR ? `\x1b[${code}m${text}\x1b[0m` : text;
+}
+
+function usageError(text: string): never {
+  console.error(`lesson: ${text}`);
+  process.exit(2);
+}
+
+// Last, so that the class above is initialised before it is used.
+await main(process.argv.slice(2));
