@@ -383,3 +383,22 @@ export async function expectOneLineError(program: Program, code: number, pattern
 export function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * Fails if the peer sends anything within `ms`. Absence has no event to wait for, so this is the
+ * one wait on a timer: a correct peer can never fail it, and it does not hold up anything that
+ * follows. It catches a peer that answers too early, for instance before the message has ended.
+ */
+export async function expectNoDataFor(socket: net.Socket, ms: number, failure: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      clearTimeout(timer);
+      reject(new Error(`${failure}; it sent ${JSON.stringify(chunk.toString('latin1'))}`));
+    };
+    const timer = setTimeout(() => {
+      socket.off('data', onData);
+      resolve();
+    }, ms);
+    socket.once('data', onData);
+  });
+}

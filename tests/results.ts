@@ -20,9 +20,12 @@ const SELF = fileURLToPath(import.meta.url);
 /** Runs `testFile` in a child process with `env` added (e.g. SOCKET_LESSONS_PROGRAMS) and collects the results. */
 export function testResults(testFile: string, env: Record<string, string>): Promise<TestResult[]> {
   return new Promise((resolve, reject) => {
+    // Without NODE_TEST_CONTEXT, which node:test sets in its test processes: inherited, it would make
+    // the nested run talk node:test's internal protocol instead of letting us read its events.
+    const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
     const child = spawn(process.execPath, ['--import', 'tsx', SELF, testFile], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
+      env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,13 +1,32 @@
 // `npm test` after the type check: runs every *.test.ts under lessons/ and tests/ with node:test.
 // Node 20's test runner cannot expand globs, so the files are found here (no shell involved, so
-// it works the same on Windows). `npm test -- lessons/04-tcp-server` runs only the tests below a path.
+// it works the same on Windows).
+//   npm test -- lessons/04-tcp-server                      only the tests below a path
+//   npm test -- lessons/04-tcp-server --programs DIR       a lesson's tests against another folder of programs
+//   npm test -- lessons/04-tcp-server --programs DIR --exercise   ... with the exercise tests too
 
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../scripts/manifest.ts';
 
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['lessons', 'tests'];
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { programs: { type: 'string' }, exercise: { type: 'boolean', default: false } },
+  });
+} catch (err) {
+  console.error(`test: ${(err as Error).message.split(/\.\s/)[0]}`);
+  process.exit(2);
+}
+const { values, positionals } = parsed;
+const roots = positionals.length > 0 ? positionals : ['lessons', 'tests'];
+// What tests/harness.ts reads: the folder of programs under test and the suites to run.
+const env = { ...process.env };
+if (values.programs) env.SOCKET_LESSONS_PROGRAMS = path.resolve(values.programs);
+if (values.exercise) env.SOCKET_LESSONS_SUITES = 'lesson,exercise';
 const files = roots.flatMap((root) => findTests(path.resolve(REPO_ROOT, root)));
 if (files.length === 0) {
   console.error(`test: no *.test.ts files under ${roots.join(', ')}`);
@@ -19,7 +38,7 @@ if (files.length === 0) {
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-timeout=120000', ...files.map((f) => path.relative(REPO_ROOT, f))],
-  { cwd: REPO_ROOT, stdio: 'inherit' },
+  { cwd: REPO_ROOT, env, stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -7,6 +7,7 @@ import { it } from 'node:test';
 import iconv from 'iconv-lite';
 import {
   connectTcp,
+  expectNoDataFor,
   expectOneLineError,
   hasIpv6Loopback,
   lessonTarget,
@@ -70,12 +71,14 @@ suite(target, 'lesson', () => {
   });
 
   it('server reads the whole message when it arrives one byte per write', async (t) => {
-    // Checks the server's framing: it waits for the client's FIN instead of trusting one read,
-    // joins characters split across reads, then sends exactly the reply and closes.
+    // Checks the server's framing: it waits for the client's FIN instead of trusting one read
+    // (nothing comes back before it), joins characters split across reads, then sends exactly
+    // the reply and closes.
     const { program: server, port } = await startListening(t, target, 'server.ts');
     const socket = await connectTcp(t, port);
     const message = iconv.encode(CHINESE, 'gbk');
     await writeBytewise(socket, message);
+    await expectNoDataFor(socket, 300, 'the server replied before the client half-closed: it did not wait for the end of the message');
     socket.end();
     const reply = await readToEnd(socket, 'the reply and the server closing the connection');
     assert.deepEqual(reply, iconv.encode(REPLY, 'gbk'));
