@@ -135,10 +135,6 @@ export class Program {
     this.child.stdin!.write(`${line}\n`);
   }
 
-  write(data: string | Buffer): void {
-    this.child.stdin!.write(data);
-  }
-
   endInput(): void {
     this.child.stdin!.end();
   }

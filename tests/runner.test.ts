@@ -65,11 +65,11 @@ describe('npm run lesson', { concurrency: 4 }, () => {
   });
 
   it('runs one role with its own flags, and stopping it leaves no program behind', async (t) => {
-    // Checks two-terminal mode (`npm run lesson 04-tcp-server server -- --port 0`) and that a
-    // signal to the runner also ends the program it started: the port stops accepting.
+    // Checks two-terminal mode (`npm run lesson 04-tcp-server server -- --port 0`) and that
+    // Ctrl-C sent to the runner alone also ends the program it started: the port stops accepting.
     const runner = startFile(t, RUNNER, ['04-tcp-server', 'server', '--port', '0']);
     const port = await runner.ready();
-    runner.signal('SIGTERM');
+    runner.signal('SIGINT'); // what Ctrl-C sends
     await runner.exit();
     const probe = net.connect({ host: '127.0.0.1', port });
     t.after(() => probe.destroy());

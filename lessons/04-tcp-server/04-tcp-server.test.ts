@@ -18,6 +18,7 @@ import {
   startListening,
   suite,
   unusedPort,
+  withTimeout,
   writeBytewise,
   type Program,
 } from '../../tests/harness.ts';
@@ -95,6 +96,23 @@ suite(target, 'lesson', () => {
     socket.end(text);
     assert.deepEqual(await readToEnd(socket), Buffer.from(REPLY));
     assert.deepEqual(await receivedLine(server), { bytes: text.length, text });
+  });
+
+  it('server drops a client whose message passes its 1 MiB limit, and keeps serving', async (t) => {
+    // Checks the memory bound: the connection is cut without a reply, the server says why in one
+    // line on stderr, and the next client is still served.
+    const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
+    const greedy = await connectTcp(t, port);
+    greedy.on('error', () => {}); // a reset from the server is one of the expected outcomes
+    let replied = 0;
+    greedy.on('data', (chunk: Buffer) => (replied += chunk.length));
+    greedy.end(Buffer.alloc(1024 * 1024 + 1, 'x'));
+    await withTimeout(new Promise((resolve) => greedy.once('close', resolve)), 'the server to drop the connection');
+    assert.equal(replied, 0, 'no reply to an over-long message');
+    await server.waitFor(/longer than/, 'stderr', 'a line on stderr saying the message was too long');
+    const client = start(t, target, 'client.ts', ['--port', String(port), '--encoding', 'utf-8', '--message', 'short']);
+    await client.waitFor(/^reply: thank you !$/m);
+    assert.deepEqual(await server.exit(), OK);
   });
 
   it('server survives clients that leave without sending, then serves a real one', async (t) => {

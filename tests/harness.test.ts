@@ -1,0 +1,76 @@
+// Tests of the harness itself (tests/harness.ts): every lesson test and the grader trust what it
+// reports, so its waits, its error contract checks and its raw peers must fail when they should.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  bindUdp,
+  connectTcp,
+  expectOneLineError,
+  hasIpv6Loopback,
+  listenTcp,
+  readToEnd,
+  startFile,
+  writeBytewise,
+  writeCoalesced,
+} from './harness.ts';
+
+const TALKER = fileURLToPath(new URL('fixtures/talker.ts', import.meta.url));
+
+describe('harness', { concurrency: 4 }, () => {
+  it('reads the port from an IPv4 or a bracketed IPv6 ready line', async (t) => {
+    // Checks ready() on both address forms a listener may print.
+    assert.equal(await startFile(t, TALKER, ['listening on 127.0.0.1:4242']).ready(), 4242);
+    assert.equal(await startFile(t, TALKER, ['listening on [::1]:4343']).ready(), 4343);
+  });
+
+  it('writes stdin lines and waits for the answers', async (t) => {
+    // Checks writeLine() and waitFor() on a program that answers each line.
+    const talker = startFile(t, TALKER);
+    talker.writeLine('你好');
+    assert.equal((await talker.waitFor(/^got: (.*)$/m))[1], '你好');
+  });
+
+  it('fails a wait with the output so far when the program exits first', async (t) => {
+    // Checks that a wait does not hang on a program that has gone, and shows what it printed.
+    const talker = startFile(t, TALKER, ['no ready line here']);
+    talker.endInput();
+    await assert.rejects(talker.ready(), /exited \(exit code 0\) before printing the ready line[\s\S]*no ready line here/);
+  });
+
+  it('accepts exactly one stderr line with the right exit code, and rejects anything else', async (t) => {
+    // Checks expectOneLineError(), the contract behind every "clear one-line error" test.
+    const run = (lines: string, code: string) => {
+      const talker = startFile(t, TALKER, ['ready', lines, code]);
+      talker.endInput();
+      return talker;
+    };
+    await expectOneLineError(run('1', '1'), 1, /problem 1/);
+    await assert.rejects(expectOneLineError(run('2', '1'), 1, /problem/), /exactly one line on stderr, printed 2/);
+    await assert.rejects(expectOneLineError(run('1', '0'), 1, /problem/), /should exit with code 1, got exit code 0/);
+    await assert.rejects(expectOneLineError(run('1', '1'), 1, /refused/), /error line should match/);
+  });
+
+  it('delivers bytes written one per write and messages written in one write, in order', async (t) => {
+    // Checks the raw TCP peers: what is written arrives whole and in order, then the FIN.
+    const listener = await listenTcp(t);
+    const client = await connectTcp(t, listener.port);
+    const server = await listener.next();
+    await writeBytewise(client, Buffer.from('一个字节'));
+    await writeCoalesced(client, [Buffer.from('one\n'), Buffer.from('two\n')]);
+    client.end();
+    assert.equal((await readToEnd(server)).toString(), '一个字节one\ntwo\n');
+  });
+
+  it('sends and receives datagrams with the sender address, over IPv4 and IPv6', async (t) => {
+    // Checks the raw UDP peer used by the UDP lessons.
+    const hosts = (await hasIpv6Loopback()) ? ['127.0.0.1', '::1'] : ['127.0.0.1'];
+    for (const host of hosts) {
+      const [a, b] = [await bindUdp(t, host), await bindUdp(t, host)];
+      await a.send(Buffer.from('数据报'), b.port, host);
+      const datagram = await b.next();
+      assert.deepEqual({ text: datagram.data.toString(), port: datagram.port, address: datagram.address }, { text: '数据报', port: a.port, address: host });
+    }
+  });
+});
