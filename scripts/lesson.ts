@@ -91,7 +91,7 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
     });
   }
   const deadline = demo ? setTimeout(() => void fail(`the demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s`), DEMO_TIMEOUT_MS) : undefined;
-  async function fail(reason: string): Promise<number> {
+  async function fail(reason: string): Promise<never> {
     say(`error: ${reason}`, true);
     await stopAll();
     process.exit(1);
