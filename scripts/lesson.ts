@@ -173,7 +173,7 @@ class Running {
     const seen = this.lines.find((line) => pattern.test(line));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`${this.program.role} printed no ${what} within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(() => finish(new Error(`${this.program.role} did not print ${what} within ${timeoutMs / 1000} s`)), timeoutMs);
       const listener = (line: string): void => {
         if (pattern.test(line)) finish(undefined, line);
       };

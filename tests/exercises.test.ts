@@ -11,7 +11,8 @@ import { testResults } from './results.ts';
 for (const lesson of loadLessons()) {
   const testFile = path.join(lesson.dir, `${lesson.id}.test.ts`);
 
-  describe(`${lesson.id} exercise`, { concurrency: true }, () => {
+  // One nested run at a time: each already runs several tests at once.
+  describe(`${lesson.id} exercise`, () => {
     it('the reference solution passes every lesson and exercise test', async () => {
       const results = await testResults(testFile, {
         SOCKET_LESSONS_PROGRAMS: path.join(SOLUTIONS_DIR, lesson.id),

@@ -17,8 +17,12 @@ import { describe, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from '../scripts/manifest.ts';
 
-/** How long any single wait may take before the test fails with what it saw so far. */
-export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 5000);
+/**
+ * How long any single wait may take before the test fails with what it saw so far. Generous,
+ * because starting node with tsx on a loaded 2-core machine can take seconds; a correct program
+ * never waits this long, so only failing tests pay for it.
+ */
+export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 10_000);
 const DRAIN_MS = 1000; // how long output may keep arriving after a program has exited
 const OUTPUT_CAP = 256 * 1024; // output kept per stream, so a flooding program cannot exhaust memory
 
@@ -119,7 +123,7 @@ export class Program {
         if (match) settle(() => resolve(match));
       };
       const timer = setTimeout(
-        () => settle(() => reject(new Error(`${this.name} printed no ${what} within ${WAIT_MS} ms\n${this.transcript()}`))),
+        () => settle(() => reject(new Error(`${this.name} did not print ${what} within ${WAIT_MS} ms\n${this.transcript()}`))),
         WAIT_MS,
       );
       source.on('data', check); // added after our own 'data' listener, so the text is already appended
