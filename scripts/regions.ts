@@ -33,18 +33,21 @@ export function extractRegion(source: string, name: string): string | undefined 
   return body.map((line) => line.slice(Number.isFinite(indent) ? indent : 0)).join('\n') + '\n';
 }
 
+/** The region a marker names, read from FILE relative to the markdown file, or why it cannot be. */
+function markedRegion(markdownFile: string, file: string, region: string): { code?: string; problem?: string } {
+  const sourceFile = path.resolve(path.dirname(markdownFile), file);
+  if (!existsSync(sourceFile)) return { problem: `${file} does not exist` };
+  const code = extractRegion(readFileSync(sourceFile, 'utf8'), region);
+  return code === undefined ? { problem: `${file} has no region '${region}'` } : { code };
+}
+
 /** Every code include of a markdown file, each compared with its source region. */
 export function codeIncludes(markdownFile: string): CodeInclude[] {
   const markdown = readFileSync(markdownFile, 'utf8');
   return [...markdown.matchAll(MARKER)].map(([, file, region, , actual]) => {
-    const sourceFile = path.resolve(path.dirname(markdownFile), file!);
-    const include: CodeInclude = { file: file!, region: region!, actual: actual!, expected: undefined };
-    if (!existsSync(sourceFile)) include.problem = `${file} does not exist`;
-    else {
-      include.expected = extractRegion(readFileSync(sourceFile, 'utf8'), region!);
-      if (include.expected === undefined) include.problem = `${file} has no region '${region}'`;
-      else if (include.expected !== actual) include.problem = `the block differs from region '${region}' of ${file}`;
-    }
+    const { code, problem } = markedRegion(markdownFile, file!, region!);
+    const include: CodeInclude = { file: file!, region: region!, actual: actual!, expected: code, problem };
+    if (code !== undefined && code !== actual) include.problem = `the block differs from region '${region}' of ${file}`;
     return include;
   });
 }
@@ -53,13 +56,12 @@ export function codeIncludes(markdownFile: string): CodeInclude[] {
 export function writeIncludes(markdownFile: string): string[] {
   const problems: string[] = [];
   const markdown = readFileSync(markdownFile, 'utf8').replace(MARKER, (block, file: string, region: string, lang: string) => {
-    const sourceFile = path.resolve(path.dirname(markdownFile), file);
-    const expected = existsSync(sourceFile) ? extractRegion(readFileSync(sourceFile, 'utf8'), region) : undefined;
-    if (expected === undefined) {
-      problems.push(`${markdownFile}: ${file}#${region} not found`);
+    const { code, problem } = markedRegion(markdownFile, file, region);
+    if (code === undefined) {
+      problems.push(`${markdownFile}: ${problem}`);
       return block;
     }
-    return `<!-- code: ${file}#${region} -->\n\`\`\`${lang}\n${expected}\`\`\``;
+    return `<!-- code: ${file}#${region} -->\n\`\`\`${lang}\n${code}\`\`\``;
   });
   writeFileSync(markdownFile, markdown);
   return problems;

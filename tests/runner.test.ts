@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLessons, REPO_ROOT } from '../scripts/manifest.ts';
-import { expectOneLineError, startFile, withTimeout } from './harness.ts';
+import { expectOneLineError, literal, startFile, withTimeout } from './harness.ts';
 
 const RUNNER = path.join(REPO_ROOT, 'scripts', 'lesson.ts');
 const lessons = loadLessons();
@@ -17,7 +17,7 @@ describe('npm run lesson', { concurrency: 4 }, () => {
     const runner = startFile(t, RUNNER);
     assert.deepEqual(await runner.exit(), { code: 0, signal: null });
     for (const lesson of lessons) {
-      assert.match(runner.stdout, new RegExp(`${lesson.id}\\s+${lesson.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.match(runner.stdout, new RegExp(`${lesson.id}\\s+${literal(lesson.title)}`));
       for (const program of lesson.programs) assert.ok(runner.stdout.includes(program.file), `${lesson.id} lists ${program.file}`);
     }
   });
