@@ -99,7 +99,7 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
 
   try {
     for (const program of lesson.programs) {
-      const args = program.listens ? ['--port', '0'] : expand(program.args ?? [], running);
+      const args = [...(program.listens ? ['--port', '0'] : []), ...expand(program.args ?? [], running)];
       const run = new Running(program, launch(lesson, program, [...args, ...shared], 'pipe'), running.size);
       running.set(program.role, run);
       if (program.listens) run.port = await run.ready();
@@ -117,7 +117,7 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
     }
     inputRoles.forEach((run) => run.child.stdin!.end());
   } else {
-    forwardTerminal(inputRoles[0]);
+    forwardTerminal(inputRoles);
   }
 
   // The lesson is over when every program that ends by itself has ended; servers that loop are stopped then.
@@ -136,8 +136,9 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
 async function feedDemo(lesson: Lesson, running: Map<string, Running>): Promise<void> {
   for (const step of lesson.demo) {
     if (step.after) await running.get(step.after.role)!.waitForLine(new RegExp(step.after.pattern));
-    say(`demo input for ${step.role}: ${step.line}`);
-    running.get(step.role)!.child.stdin!.write(`${step.line}\n`);
+    const line = expand([step.line], running)[0]!;
+    say(`demo input for ${step.role}: ${line}`);
+    running.get(step.role)!.child.stdin!.write(`${line}\n`);
   }
 }
 
@@ -226,7 +227,7 @@ async function stop(runs: Running[]): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Replaces `{role.port}` in a program's arguments with that role's bound port. */
+/** Replaces `{role.port}` in a program's arguments or a demo line with that role's bound port. */
 function expand(args: string[], running: Map<string, Running>): string[] {
   return args.map((arg) =>
     arg.replace(/\{([a-z0-9-]+)\.port\}/g, (_, role: string) => {
@@ -237,15 +238,25 @@ function expand(args: string[], running: Map<string, Running>): string[] {
   );
 }
 
-/** Interactive mode: each line typed goes to the interactive program; Ctrl-D ends its input. */
-function forwardTerminal(to: Running | undefined): void {
-  if (!to) return;
-  say(`${to.program.hint ?? `type a line for ${to.program.role}`} (Ctrl-D ends the input, Ctrl-C stops everything)`);
+/**
+ * Interactive mode: each line typed goes to the first interactive program, or to another one when
+ * it starts with `@role ` (two chat peers in one terminal); Ctrl-D ends every program's input.
+ */
+function forwardTerminal(roles: Running[]): void {
+  const [first] = roles;
+  if (!first) return;
+  const others = roles.length > 1 ? `; start a line with @${roles[1]!.program.role} to type for ${roles[1]!.program.role}` : '';
+  say(`${first.program.hint ?? `type a line for ${first.program.role}`}${others} (Ctrl-D ends the input, Ctrl-C stops everything)`);
   // terminal: false leaves Ctrl-C to the terminal, which signals us and every program together.
   const input = createInterface({ input: process.stdin, terminal: false });
-  input.on('line', (line) => to.child.stdin!.write(`${line}\n`));
-  input.on('close', () => to.child.stdin!.end());
-  void to.exit.then(() => input.close());
+  input.on('line', (line) => {
+    const addressed = /^@(\S+) ?(.*)$/.exec(line);
+    const to = addressed ? roles.find((run) => run.program.role === addressed[1]) : first;
+    if (!to) return say(`no interactive role '${addressed![1]}'; the roles you can type for: ${roles.map((r) => r.program.role).join(', ')}`, true);
+    to.child.stdin!.write(`${addressed ? addressed[2] : line}\n`);
+  });
+  input.on('close', () => roles.forEach((run) => run.child.stdin!.end()));
+  void Promise.all(roles.map((run) => run.exit)).then(() => input.close());
 }
 
 function describeExit(run: Running): string {

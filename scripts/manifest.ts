@@ -20,9 +20,12 @@ export interface Program {
   summary: string;
   /** Started with --port 0; the runner waits for its ready line `listening on HOST:PORT`. */
   listens?: boolean;
-  /** Arguments for a whole-lesson run; `{role.port}` is replaced by that role's bound port. */
+  /**
+   * Arguments for a whole-lesson run; `{role.port}` is replaced by that role's bound port. A role
+   * may appear once per program started, so two roles can run the same file (two chat peers).
+   */
   args?: string[];
-  /** What the user types goes to this role. */
+  /** What the user types goes to this role (the first one; `@role line` reaches the others). */
   interactive?: boolean;
   /** One line telling the user what to type, shown by the runner. */
   hint?: string;
@@ -32,6 +35,7 @@ export interface Program {
 
 export interface DemoStep {
   role: string;
+  /** Sent to the role's stdin; `{role.port}` is replaced as in Program.args. */
   line: string;
   /** Wait until this role has printed a line matching `pattern` before sending. */
   after?: { role: string; pattern: string };
