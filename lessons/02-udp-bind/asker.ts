@@ -1,0 +1,171 @@
+// asker.ts: lesson 02-udp-bind, sends each line of standard input (or --message) as one UDP
+// datagram and waits, at most --timeout seconds, for the receiver's reply.
+// Ports the send-and-receive program at the top of note 000_b61c2648d9369a9a.txt (UDP 发送并接收数据)
+// and note 001_29a95b92d2c1578e.txt section 2 program 2 (发送、接收数据). Partner: receiver.ts in this folder.
+// Run: node --import tsx lessons/02-udp-bind/asker.ts [--host 127.0.0.1] [--port 7788] [--encoding utf-8] [--timeout 5] [--message TEXT]
+//
+// The asker does not bind: its first send makes the system bind the socket to a free (ephemeral)
+// port, and the reply comes back to that port. One question is in flight at a time.
+
+import dgram from 'node:dgram';
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import iconv from 'iconv-lite';
+
+const DEFAULT_HOST = '127.0.0.1'; // loopback: the lesson never leaves this machine
+const DEFAULT_PORT = 7788; // the port the note's receiver binds
+const DEFAULT_ENCODING = 'utf-8'; // must be the receiver's; the notes mix utf-8, gbk and gb2312
+const DEFAULT_TIMEOUT_S = 5; // UDP never reports a lost datagram: without a limit we would wait for ever
+// The most one datagram can carry: 65535 (the IP length field) minus the UDP header (8) and, on
+// IPv4, the IP header (20); IPv6's length field does not count its own header.
+const MAX_PAYLOAD = { 4: 65_507, 6: 65_527 } as const;
+
+const USAGE = `usage: asker.ts [--host HOST] [--port PORT] [--encoding NAME] [--timeout SECONDS] [--message TEXT]
+  --host HOST        the receiver's address (default ${DEFAULT_HOST}; ::1 for IPv6)
+  --port PORT        the receiver's UDP port (default ${DEFAULT_PORT})
+  --encoding NAME    how messages are encoded and replies decoded (default ${DEFAULT_ENCODING}; e.g. gbk, gb18030)
+  --timeout SECONDS  how long to wait for each reply (default ${DEFAULT_TIMEOUT_S})
+  --message TEXT     send this one message; without it, every line of standard input`;
+
+const options = parseOptions(process.argv.slice(2));
+const target = await resolve(options.host);
+const receiver = formatAddress(target.address, options.port);
+const socket = dgram.createSocket(target.family === 6 ? 'udp6' : 'udp4');
+socket.on('error', (err) => fail(err.message));
+socket.on('message', onDatagram);
+let waiting: ((data: Buffer) => void) | undefined; // set while a question waits for its reply
+
+if (options.message !== undefined) {
+  const problem = problemWith(options.message);
+  if (problem) fail(problem);
+  await ask(options.message);
+} else {
+  if (process.stdin.isTTY) console.log(`type a message for ${receiver} and press Enter (Ctrl-D ends)`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const problem = problemWith(line);
+    if (problem) console.error(`asker: ${problem}; not sent`); // an interactive user may simply try again
+    else await ask(line);
+  }
+}
+socket.close();
+
+// #region ask
+async function ask(text: string): Promise<void> {
+  const payload = iconv.encode(text, options.encoding);
+  const reply = nextReply(); // waiting starts before sending, so even an instant reply is caught
+  await new Promise<void>((done) => socket.send(payload, options.port, target.address, (err) => (err ? fail(`send: ${err.message}`) : done())));
+  console.log(`sent ${payload.length} bytes to ${receiver} from port ${socket.address().port}`);
+  const data = await reply;
+  if (data === undefined) {
+    fail(`no reply from ${receiver} within ${options.timeout} s (is the receiver running? UDP never reports a lost datagram)`);
+  }
+  console.log(`reply from ${receiver}: ${printable(iconv.decode(data, options.encoding))}`);
+}
+// #endregion ask
+
+// #region check-source
+// Our socket is bound to 0.0.0.0 (or ::) and a port anyone can send to; recvfrom() in the notes
+// takes the first datagram from anybody. Only one from the address and port we asked is a reply.
+function onDatagram(data: Buffer, from: dgram.RemoteInfo): void {
+  const sender = formatAddress(from.address, from.port);
+  if (from.address !== target.address || from.port !== options.port) {
+    console.log(`ignored a datagram from ${sender} (${data.length} bytes): not ${receiver}`);
+  } else if (!waiting) {
+    console.log(`ignored a datagram from ${sender} (${data.length} bytes): no question is waiting for it`);
+  } else {
+    waiting(data);
+  }
+}
+
+function nextReply(): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => finish(undefined), options.timeout * 1000);
+    const finish = (data: Buffer | undefined): void => {
+      clearTimeout(timer);
+      waiting = undefined;
+      resolve(data);
+    };
+    waiting = finish;
+  });
+}
+// #endregion check-source
+
+// A problem a user can fix: text the encoding cannot carry, or more than one datagram holds.
+function problemWith(text: string): string | undefined {
+  const payload = iconv.encode(text, options.encoding);
+  if (iconv.decode(payload, options.encoding) !== text) {
+    return `the message has characters that ${options.encoding} cannot encode (try --encoding utf-8)`;
+  }
+  const max = MAX_PAYLOAD[target.family];
+  if (payload.length > max) return `the message is ${payload.length} bytes; one UDP datagram over IPv${target.family} holds at most ${max}`;
+  return undefined;
+}
+
+// The reply's source is compared with this address, so a name such as localhost is looked up
+// once, in the family the receiver uses for it (IPv4 unless the host is an IPv6 address).
+async function resolve(host: string): Promise<{ address: string; family: 4 | 6 }> {
+  try {
+    const found = await dns.lookup(host, { family: net.isIPv6(host) ? 6 : 4 });
+    return { address: found.address, family: found.family === 6 ? 6 : 4 };
+  } catch {
+    fail(`cannot resolve host '${host}'`);
+  }
+}
+
+function parseOptions(args: string[]): { host: string; port: number; encoding: string; timeout: number; message?: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        host: { type: 'string', default: DEFAULT_HOST },
+        port: { type: 'string', default: String(DEFAULT_PORT) },
+        encoding: { type: 'string', default: DEFAULT_ENCODING },
+        timeout: { type: 'string', default: String(DEFAULT_TIMEOUT_S) },
+        message: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    usageError(firstSentence((err as Error).message));
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!/^\d{1,5}$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535) {
+    usageError(`--port must be a whole number from 1 to 65535, not '${values.port}'`);
+  }
+  if (!iconv.encodingExists(values.encoding)) usageError(`unknown encoding '${values.encoding}'`);
+  const timeout = Number(values.timeout);
+  if (!/^\d+(\.\d+)?$/.test(values.timeout) || timeout <= 0 || timeout > 3600) {
+    usageError(`--timeout must be a number of seconds above 0 and at most 3600, not '${values.timeout}'`);
+  }
+  return { host: values.host, port: Number(values.port), encoding: values.encoding, timeout, message: values.message };
+}
+
+function usageError(text: string): never {
+  console.error(`asker: ${text} (see --help)`);
+  process.exit(2);
+}
+
+function fail(text: string): never {
+  console.error(`asker: ${text}`);
+  process.exit(1);
+}
+
+function firstSentence(text: string): string {
+  return text.split(/\.\s/)[0] ?? text;
+}
+
+// A reply may hold line breaks or other control characters; escaping them keeps it on one line.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => names[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
