@@ -1,0 +1,214 @@
+// server.ts: lesson 05-tcp-chat, the server side of a two-person TCP chat that takes turns.
+// Ports note 000_b61c2648d9369a9a.txt, section "tcp 编程", program "TCP SERVER端聊天实现".
+// Partner: client.ts in this folder. Run: node --import tsx lessons/05-tcp-chat/server.ts
+//   [--host 127.0.0.1] [--port 10034] [--encoding utf-8] [--timeout 300]
+//
+// Framing: a message is one line of text in --encoding ending in "\n" ("\r\n" is accepted too).
+// Turns: the client speaks first, then each side sends one line after each line from the other;
+// a line typed out of turn waits for it. "bye" from either side ends the chat for both; end of
+// input ends our side of the connection (FIN) at our turn, without "bye".
+
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import iconv from 'iconv-lite';
+
+const DEFAULT_HOST = '127.0.0.1'; // loopback: nothing outside this machine can connect
+const DEFAULT_PORT = 10034; // the note's port
+const DEFAULT_ENCODING = 'utf-8'; // the note's client and server both use utf-8
+const DEFAULT_TIMEOUT_S = 300; // a person may think for a while, but not for ever
+const MAX_LINE_CHARS = 4096; // far above a typed line; a peer that never sends "\n" cannot fill our memory
+const BYE = 'bye';
+const PEER = 'client';
+
+const USAGE = `usage: server.ts [--host HOST] [--port PORT] [--encoding NAME] [--timeout SECONDS]
+  --host HOST        address to listen on (default ${DEFAULT_HOST}; ::1 for IPv6)
+  --port PORT        TCP port, 0 lets the system pick a free one (default ${DEFAULT_PORT})
+  --encoding NAME    how lines are encoded on the wire (default ${DEFAULT_ENCODING}; e.g. gbk, gb18030)
+  --timeout SECONDS  how long to wait for the client on its turn, or to close after the end (default ${DEFAULT_TIMEOUT_S})
+Type a line and press Enter to send it on your turn; "bye" ends the chat, Ctrl-D leaves without it.`;
+
+const options = parseOptions(process.argv.slice(2));
+let myTurn = false; // the client speaks first, as in the note
+let ending = false; // bye sent or heard, input ended, or the client left: only the close is awaited
+const typed: (string | null)[] = []; // lines typed but not sent yet; null marks the end of input
+let socket: net.Socket | undefined; // the one client we chat with
+
+// #region listen
+const server = net.createServer(accept);
+server.on('error', (err: NodeJS.ErrnoException) => fail(`listen: ${describeListenError(err)}`));
+server.listen(options.port, options.host, () => {
+  const address = server.address() as net.AddressInfo;
+  console.log(`listening on ${formatAddress(address.address, address.port)}`);
+  const input = createInterface({ input: process.stdin });
+  input.on('line', (line) => { typed.push(line); speak(); });
+  input.on('close', () => { typed.push(null); socket ? speak() : noClientNeeded(); });
+});
+
+function accept(client: net.Socket): void {
+  if (socket) return void client.destroy(); // one conversation, as in the note
+  socket = client;
+  server.close(); // from now on a second client is refused, not left waiting in the backlog
+  console.log(`connection from ${formatAddress(client.remoteAddress, client.remotePort)}`);
+  client.on('error', (err: NodeJS.ErrnoException) => fail(describeSocketError(err)));
+  client.on('timeout', onSilence);
+  client.on('close', () => process.stdin.destroy()); // nothing left to say or hear
+  readLines(client, hear, peerEnded);
+  setTurn(false);
+}
+// #endregion listen
+
+function noClientNeeded(): void {
+  console.log('end of input before any client connected; not waiting for one');
+  server.close();
+}
+
+// #region turns
+// Sends the next typed line if it is our turn. A line typed out of turn stays queued, as Python's
+// input() leaves it in the terminal until the program asks for it.
+function speak(): void {
+  while (socket && myTurn && !ending && typed.length > 0) {
+    const line = typed.shift() as string | null;
+    if (line === null) return end('end of input: leaving without saying bye');
+    const bytes = encodeLine(line);
+    if (bytes === undefined) continue; // refused, and said why: still our turn
+    socket.write(bytes);
+    setTurn(false);
+    if (line === BYE) return end('you said bye; conversation over');
+  }
+  if (myTurn && !ending && process.stdin.isTTY) process.stdout.write('> ');
+}
+
+function hear(text: string): void {
+  console.log(`${PEER}: ${text}`);
+  if (ending) return;
+  if (text === BYE) return end(`the ${PEER} said bye; conversation over`);
+  setTurn(true);
+  speak();
+}
+
+// Our FIN says "nothing more from me". We keep reading until the client closes too, so that
+// closing never discards something it still sends (unread data turns a close into a reset).
+function end(why: string): void {
+  ending = true;
+  console.log(why);
+  socket!.end();
+  socket!.setTimeout(options.timeout * 1000);
+}
+
+// The client's FIN: Python's recv() returns b'' here, for ever; the note's loop never checks.
+function peerEnded(): void {
+  if (!ending) console.log(`the ${PEER} left without saying bye`);
+  ending = true;
+}
+
+function onSilence(): void {
+  if (!ending) fail(`the ${PEER} has been silent for ${options.timeout} s; giving up`);
+  console.log(`the ${PEER} did not close the connection within ${options.timeout} s; closing it`);
+  socket!.destroy();
+}
+
+// The timer runs only while we wait for the client: our own user may take as long as they like.
+function setTurn(mine: boolean): void {
+  myTurn = mine;
+  socket!.setTimeout(mine ? 0 : options.timeout * 1000);
+}
+// #endregion turns
+
+// TCP is a byte stream: one 'data' chunk can hold part of a line, or several lines. Bytes are
+// decoded as they arrive (the decoder keeps a character split between chunks), and the text is
+// cut at each "\n"; what follows the last "\n" waits for the rest of its line.
+function readLines(stream: net.Socket, onLine: (line: string) => void, onEnd: () => void): void {
+  const decoder = iconv.getDecoder(options.encoding);
+  let pending = ''; // the start of a line whose "\n" has not arrived yet
+  const deliver = (line: string): void => {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (text.length > MAX_LINE_CHARS) tooLong();
+    onLine(text);
+  };
+  const cut = (text: string): void => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop()!;
+    lines.forEach(deliver);
+    if (pending.length > MAX_LINE_CHARS + 1) tooLong(); // + 1: room for the "\r" of a "\r\n"
+  };
+  stream.on('data', (chunk: Buffer) => cut(decoder.write(chunk)));
+  stream.on('end', () => {
+    cut(decoder.end() ?? '');
+    if (pending !== '') deliver(pending); // the end of the stream ends its last line too
+    onEnd();
+  });
+}
+
+function tooLong(): never {
+  fail(`the ${PEER} sent a line longer than ${MAX_LINE_CHARS} characters; connection dropped`);
+}
+
+// A line we would refuse to receive is not sent: one over the limit, or one with characters the
+// encoding lacks (iconv-lite would silently send '?' for them).
+function encodeLine(line: string): Buffer | undefined {
+  const text = `${line}\n`;
+  const bytes = iconv.encode(text, options.encoding);
+  let problem: string | undefined;
+  if (line.length > MAX_LINE_CHARS) problem = `it is longer than ${MAX_LINE_CHARS} characters`;
+  else if (iconv.decode(bytes, options.encoding) !== text) problem = `${options.encoding} cannot encode it`;
+  if (problem) console.error(`server: line not sent: ${problem}`);
+  return problem ? undefined : bytes;
+}
+
+function parseOptions(args: string[]): { host: string; port: number; encoding: string; timeout: number } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        host: { type: 'string', default: DEFAULT_HOST },
+        port: { type: 'string', default: String(DEFAULT_PORT) },
+        encoding: { type: 'string', default: DEFAULT_ENCODING },
+        timeout: { type: 'string', default: String(DEFAULT_TIMEOUT_S) },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    usageError((err as Error).message.split(/\.\s/)[0]!);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!iconv.encodingExists(values.encoding)) usageError(`unknown encoding '${values.encoding}'`);
+  const port = wholeNumber('--port', values.port, 0, 65535);
+  return { host: values.host, port, encoding: values.encoding, timeout: wholeNumber('--timeout', values.timeout, 1, 86_400) };
+}
+
+function wholeNumber(flag: string, value: string, min: number, max: number): number {
+  if (!/^\d{1,6}$/.test(value) || Number(value) < min || Number(value) > max) {
+    usageError(`${flag} must be a whole number from ${min} to ${max}, not '${value}'`);
+  }
+  return Number(value);
+}
+
+function usageError(text: string): never {
+  console.error(`server: ${text} (see --help)`);
+  process.exit(2);
+}
+
+function fail(text: string): never {
+  console.error(`server: ${text}`);
+  process.exit(1);
+}
+
+function describeListenError(err: NodeJS.ErrnoException): string {
+  const where = `${options.host} port ${options.port}`;
+  if (err.code === 'EADDRINUSE') return `${where} is already in use (is another server still running?)`;
+  if (err.code === 'EACCES') return `no permission to listen on ${where} (ports below 1024 need privileges)`;
+  return err.message;
+}
+
+function describeSocketError(err: NodeJS.ErrnoException): string {
+  return err.code === 'ECONNRESET' || err.code === 'EPIPE' ? `the ${PEER} reset the connection` : err.message;
+}
+
+function formatAddress(host: string | undefined, port: number | undefined): string {
+  return host?.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
