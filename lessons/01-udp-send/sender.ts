@@ -51,7 +51,7 @@ socket.close();
 // One socket for every line, so every datagram leaves from the same port. A line that cannot be
 // sent is reported in one line and skipped; the program goes on with the next one.
 async function sendEachLine(): Promise<void> {
-  if (process.stdin.isTTY) console.log('type a message and press Enter to send it (Ctrl-D to end):');
+  if (process.stdin.isTTY) console.log('请输入要发送的数据 (one line, one datagram; Ctrl-D ends):');
   for await (const line of createInterface({ input: process.stdin })) {
     const problem = await sendMessage(line);
     if (problem) console.error(`sender: ${problem}`);
