@@ -352,9 +352,10 @@ suite(target, 'exercise', () => {
     // Checks the retry: the harness "loses" the first datagram, the asker says it tries again,
     // resends the identical bytes from the same port, and takes the reply to the second try.
     const harness = await bindUdp(t);
-    const asker = start(t, target, 'asker.ts', ['--port', String(harness.port), '--timeout', '0.5', '--retries', '2', '--message', '喂？']);
+    // 2 s per try leaves the harness time to answer the second try even on a loaded machine.
+    const asker = start(t, target, 'asker.ts', ['--port', String(harness.port), '--timeout', '2', '--retries', '2', '--message', '喂？']);
     const first = await nextFrom(harness, asker);
-    await asker.waitFor(/^no reply within 0\.5 s, trying again \(try 2 of 3\)$/m);
+    await asker.waitFor(/^no reply within 2 s, trying again \(try 2 of 3\)$/m);
     const second = await nextFrom(harness, asker);
     assert.deepEqual(second, first, 'the same bytes, from the same address and port');
     await harness.send(Buffer.from('在'), second.port, '127.0.0.1');
