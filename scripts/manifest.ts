@@ -63,7 +63,8 @@ export interface Lesson {
 /** Every lesson under lessons/, in course order. Throws, naming the file, when a manifest is malformed. */
 export function loadLessons(): Lesson[] {
   return readdirSync(LESSONS_DIR, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && /^\d\d-[a-z0-9-]+$/.test(entry.name))
+    // A folder becomes a lesson when its manifest exists (tests/lessons.test.ts checks none lacks one).
+    .filter((entry) => entry.isDirectory() && /^\d\d-[a-z0-9-]+$/.test(entry.name) && existsSync(path.join(LESSONS_DIR, entry.name, 'lesson.json')))
     .map((entry) => loadLesson(path.join(LESSONS_DIR, entry.name)))
     .sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -7,15 +7,19 @@
 // - tcp/udp helpers are raw harness-side peers that can write one byte per write, or several
 //   messages in one write.
 // Every process and socket is registered with t.after(), so it is cleaned up even when a test fails.
+// Programs are contained, because the grader runs students' programs through these same tests:
+// each runs in its own process group that is killed as a whole, its output is capped (a flood
+// stops it), and a program that exits leaving a process behind fails the test that started it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT } from '../scripts/manifest.ts';
+import { loadLesson, REPO_ROOT } from '../scripts/manifest.ts';
 
 /**
  * How long any single wait may take before the test fails with what it saw so far. Generous,
@@ -24,6 +28,7 @@ import { REPO_ROOT } from '../scripts/manifest.ts';
  */
 export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 10_000);
 const DRAIN_MS = 1000; // how long output may keep arriving after a program has exited
+const LEAK_GRACE_MS = 1000; // how long a finished program's process group may take to empty
 const OUTPUT_CAP = 256 * 1024; // output kept per stream, so a flooding program cannot exhaust memory
 
 export type Suite = 'lesson' | 'exercise';
@@ -32,7 +37,16 @@ export interface Target {
   lesson: string; // lesson id, e.g. 04-tcp-server
   dir: string; // folder holding the programs under test
   suites: Set<Suite>;
+  /** Program file -> command (from the folder's programs.json), for programs not written in TypeScript. */
+  commands: Map<string, string[]>;
 }
+
+/**
+ * A folder of programs may hold programs.json naming a command per role (or per file), run from
+ * that folder without a shell: { "server": "python3 server.py" }. Roles it does not name run as
+ * the lesson's file name with node and tsx.
+ */
+export const COMMANDS_FILE = 'programs.json';
 
 /**
  * The programs a lesson test file runs against. By default the lesson's own folder and the lesson
@@ -46,7 +60,23 @@ export function lessonTarget(testFileUrl: string): Target {
   for (const name of names) {
     if (name !== 'lesson' && name !== 'exercise') throw new Error(`SOCKET_LESSONS_SUITES: unknown suite '${name}'`);
   }
-  return { lesson: path.basename(lessonDir), dir, suites: new Set(names as Suite[]) };
+  return { lesson: path.basename(lessonDir), dir, suites: new Set(names as Suite[]), commands: readCommands(lessonDir, dir) };
+}
+
+function readCommands(lessonDir: string, dir: string): Map<string, string[]> {
+  const commands = new Map<string, string[]>();
+  const file = path.join(dir, COMMANDS_FILE);
+  if (!existsSync(file)) return commands;
+  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof raw !== 'object' || raw === null) throw new Error(`${file}: expected an object of role: command`);
+  const { programs } = loadLesson(lessonDir);
+  for (const [key, command] of Object.entries(raw)) {
+    const program = programs.find((p) => p.role === key || p.file === key);
+    if (!program) throw new Error(`${file}: '${key}' is not a role of ${path.basename(lessonDir)} (${programs.map((p) => p.role).join(', ')})`);
+    if (typeof command !== 'string' || command.trim() === '') throw new Error(`${file}: the command for '${key}' must be a non-empty string`);
+    commands.set(program.file, command.trim().split(/\s+/));
+  }
+  return commands;
 }
 
 /** describe() that only registers its tests when the target asks for that suite. */
@@ -64,46 +94,71 @@ export class Program {
   stdout = '';
   stderr = '';
   exitStatus: Exit | undefined;
+  /** Why the harness stopped or failed the program on its own (flood, a process left behind). */
+  problem: string | undefined;
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
+  private killed = false; // by the harness, as a group: nothing can have been left behind
 
-  constructor(readonly name: string, file: string, args: string[], cwd: string) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+  /** Runs argv[0] with the rest of argv and `args`, from `cwd`, in a process group of its own. */
+  constructor(readonly name: string, argv: string[], readonly args: string[], cwd: string) {
+    this.child = spawn(argv[0]!, [...argv.slice(1), ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // its own process group, so stop() reaches any process it started
     });
-    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.stdout = cap(this.stdout + text)));
-    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr = cap(this.stderr + text)));
+    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.stdout = this.capped(this.stdout + text, 'stdout')));
+    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr = this.capped(this.stderr + text, 'stderr')));
     this.child.stdin!.on('error', () => {}); // the program may exit before reading its input
+    const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
     this.exited = new Promise((resolve) => {
       this.child.on('error', (err) => {
-        this.stderr += `harness: could not start ${file}: ${err.message}\n`;
+        this.stderr += `harness: could not start ${argv.join(' ')}: ${err.message}\n`;
         this.exitStatus = { code: null, signal: null };
         resolve(this.exitStatus);
       });
       this.child.on('exit', (code, signal) => {
         this.exitStatus = { code, signal };
-        // Output still in the pipes arrives before 'close'. A grandchild the program left running
-        // would hold the pipes open for ever, so the wait for 'close' is bounded.
-        const drained = setTimeout(() => {
-          this.stderr += `harness: ${name}'s output stayed open after it exited (did it leave a process running?)\n`;
+        void this.checkLeftovers().then(async () => {
+          // Output still in the pipes arrives before 'close'; bounded in case a pipe is held open.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([closed, new Promise((done) => (timer = setTimeout(done, DRAIN_MS)))]);
+          clearTimeout(timer);
           this.child.stdout!.destroy();
           this.child.stderr!.destroy();
-          resolve(this.exitStatus!);
-        }, DRAIN_MS);
-        this.child.on('close', () => {
-          clearTimeout(drained);
           resolve(this.exitStatus!);
         });
       });
     });
   }
 
+  /**
+   * After the program has exited by itself, its process group must empty: anything left is a
+   * process it started and abandoned, which fails the test. tsx's esbuild helper (a child that ends
+   * when its parent does) takes a moment to go, hence a short, bounded grace before the verdict.
+   */
+  private async checkLeftovers(): Promise<void> {
+    for (let waited = 0; !this.killed && this.groupAlive(); waited += 25) {
+      if (waited >= LEAK_GRACE_MS) {
+        this.problem ??= `${this.name} exited but left a process running (it was killed by the harness)`;
+        this.killGroup();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   /** Waits for the ready line `listening on HOST:PORT` and returns the bound port. */
   async ready(): Promise<number> {
     const match = await this.waitFor(/^listening on (\S+):(\d+)\s*$/m, 'stdout', 'the ready line "listening on HOST:PORT"');
-    return Number(match[2]);
+    const port = Number(match[2]);
+    const asked = this.args.indexOf('--port');
+    const wanted = asked >= 0 ? Number(this.args[asked + 1]) : NaN;
+    if (wanted > 0 && port !== wanted) {
+      throw new Error(`${this.name} was started with --port ${wanted} but says "${match[0].trim()}": it must bind the port it is given\n${this.transcript()}`);
+    }
+    return port;
   }
 
   /** Resolves with the first match of `pattern` in the stream; fails on timeout or exit first. */
@@ -152,10 +207,54 @@ export class Program {
     if (this.exitStatus === undefined) this.child.kill(signal);
   }
 
-  /** Kills the program if it is still running and waits until it is gone. */
+  /** Kills the program and every process it started, and waits until it is gone. */
   async stop(): Promise<void> {
-    this.signal('SIGKILL');
+    if (this.exitStatus === undefined) this.killGroup();
     await this.exited;
+  }
+
+  private killGroup(): void {
+    this.killed = true;
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      // the group is already gone
+    }
+  }
+
+  /** Whether a live process (not a zombie waiting to be reaped) is still in the program's group. */
+  private groupAlive(): boolean {
+    const group = this.child.pid;
+    if (group === undefined) return false;
+    if (!existsSync('/proc')) {
+      try {
+        process.kill(-group, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    return readdirSync('/proc').some((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      try {
+        // /proc/PID/stat: "pid (name) state ppid pgrp ..."; the name may hold spaces, so split after ')'.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(pgrp) === group && state !== 'Z' && state !== 'X';
+      } catch {
+        return false; // it ended while we looked
+      }
+    });
+  }
+
+  /** Keeps at most OUTPUT_CAP characters of a stream; a program that floods it is stopped. */
+  private capped(text: string, stream: string): string {
+    if (text.length <= OUTPUT_CAP) return text;
+    if (this.problem === undefined) {
+      this.problem = `${this.name} printed more than ${OUTPUT_CAP / 1024} KiB on ${stream}; the harness stopped it`;
+      this.killGroup();
+    }
+    return `${text.slice(0, OUTPUT_CAP)}\n[harness: ${this.problem}]\n`;
   }
 
   /** Non-empty lines of stderr, for "exactly one line" checks. */
@@ -163,20 +262,34 @@ export class Program {
     return this.stderr.split('\n').filter((line) => line.trim() !== '');
   }
 
+  /** What the program printed, after the harness's own finding (a flood, a process left behind) if any. */
   transcript(): string {
-    return `--- ${this.name} stdout ---\n${this.stdout}--- ${this.name} stderr ---\n${this.stderr}---`;
+    const finding = this.problem ? `harness: ${this.problem}\n` : '';
+    return `${finding}--- ${this.name} stdout ---\n${this.stdout}--- ${this.name} stderr ---\n${this.stderr}---`;
   }
 }
 
-/** Spawns `node --import tsx <target.dir>/<file> ...args`; it is killed when the test ends. */
+/**
+ * Spawns the target's program for `file`: `node --import tsx <target.dir>/<file> ...args`, or the
+ * command programs.json names for it. It is killed when the test ends.
+ */
 export function start(t: TestContext, target: Target, file: string, args: string[] = []): Program {
-  return startFile(t, path.join(target.dir, file), args);
+  const command = target.commands.get(file);
+  if (!command) return startFile(t, path.join(target.dir, file), args);
+  return contain(t, new Program(file, command, args, target.dir));
 }
 
 /** Spawns `node --import tsx FILE ...args` from the repository root; it is killed when the test ends. */
 export function startFile(t: TestContext, file: string, args: string[] = []): Program {
-  const program = new Program(path.basename(file), file, args, REPO_ROOT);
-  t.after(() => program.stop());
+  return contain(t, new Program(path.basename(file), [process.execPath, '--import', 'tsx', file], args, REPO_ROOT));
+}
+
+/** Kills the program when the test ends, and fails the test if it flooded or left a process behind. */
+function contain(t: TestContext, program: Program): Program {
+  t.after(async () => {
+    await program.stop();
+    if (program.problem) throw new Error(program.transcript());
+  });
   return program;
 }
 
@@ -360,10 +473,6 @@ export async function withTimeout<T>(promise: Promise<T>, what: string, detail?:
 function describeExit(exit: Exit | undefined): string {
   if (!exit) return 'still running';
   return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-}
-
-function cap(text: string): string {
-  return text.length > OUTPUT_CAP ? text.slice(0, OUTPUT_CAP) + '\n[output cut by the harness]\n' : text;
 }
 
 /**

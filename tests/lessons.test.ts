@@ -16,6 +16,12 @@ it('there is at least one lesson and every manifest loads', () => {
   assert.ok(lessons.length > 0);
 });
 
+it('every lesson folder has its manifest', () => {
+  // Checks that no lessons/NN-slug folder is silently skipped: a folder is a lesson by its lesson.json.
+  const folders = readdirSync(path.join(REPO_ROOT, 'lessons')).filter((name) => /^\d\d-/.test(name));
+  assert.deepEqual(folders.filter((name) => !existsSync(path.join(REPO_ROOT, 'lessons', name, 'lesson.json'))), []);
+});
+
 it("the README's lesson table lists every lesson", () => {
   // Checks that a newcomer's table of lessons does not fall behind the lessons folder.
   const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');

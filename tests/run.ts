@@ -8,20 +8,13 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../scripts/cli.ts';
 import { REPO_ROOT } from '../scripts/manifest.ts';
 
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: { programs: { type: 'string' }, exercise: { type: 'boolean', default: false } },
-  });
-} catch (err) {
-  console.error(`test: ${(err as Error).message.split(/\.\s/)[0]}`);
-  process.exit(2);
-}
-const { values, positionals } = parsed;
+const { values, positionals } = parseCommandLine('test', {
+  allowPositionals: true,
+  options: { programs: { type: 'string' }, exercise: { type: 'boolean', default: false } },
+});
 const roots = positionals.length > 0 ? positionals : ['lessons', 'tests'];
 // What tests/harness.ts reads: the folder of programs under test and the suites to run.
 const env = { ...process.env };

@@ -1,0 +1,18 @@
+// Command-line helpers shared by the repository's own commands (lesson, grade, test, book).
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** One line on stderr, prefixed by the command, and exit 2: the contract for a wrong invocation. */
+export function usageError(command: string, text: string): never {
+  console.error(`${command}: ${text}`);
+  process.exit(2);
+}
+
+/** parseArgs that turns its error into usageError, keeping only the first sentence of Node's message. */
+export function parseCommandLine<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    usageError(command, (err as Error).message.split(/\.\s/)[0]!);
+  }
+}

@@ -1,0 +1,65 @@
+// The student's loop: work/NN-slug/ holds a student's copy of a lesson's programs, and
+// work/.progress.json remembers each lesson's last grade there and how often each exercise test
+// failed, so `npm run grade` can show one more hint per repeated failure and `npm run lesson`
+// can show which work folders pass.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Grade } from './grader.ts';
+import { REPO_ROOT, type Lesson } from './manifest.ts';
+
+export const WORK_DIR = path.join(REPO_ROOT, 'work');
+const PROGRESS_FILE = path.join(WORK_DIR, '.progress.json');
+
+interface LessonProgress {
+  gradedAt: number; // ms since the epoch
+  passed: number;
+  total: number;
+  exerciseDone: boolean;
+  failures: Record<string, number>; // exercise test name -> times failed
+}
+
+export function workFolder(lesson: Lesson): string {
+  return path.join(WORK_DIR, lesson.id);
+}
+
+function readProgress(): Record<string, LessonProgress> {
+  try {
+    return JSON.parse(readFileSync(PROGRESS_FILE, 'utf8')) as Record<string, LessonProgress>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Records a grade of the lesson's work folder and returns what to show the student: the hints
+ * earned so far (one per failure of the same exercise test, never more than the lesson has), or,
+ * once every exercise test passes, where the reference solution is.
+ */
+export function recordWork(lesson: Lesson, grade: Grade): { hints: string[]; solution?: string } {
+  const progress = readProgress();
+  const previous = progress[lesson.id]?.failures ?? {};
+  const failing = grade.tests.filter((t) => t.suite === 'exercise' && t.status !== 'pass').map((t) => t.name);
+  const exerciseTests = grade.tests.filter((t) => t.suite === 'exercise');
+  const exerciseDone = exerciseTests.length > 0 && failing.length === 0;
+  const failures = { ...previous };
+  for (const name of failing) failures[name] = (failures[name] ?? 0) + 1;
+  progress[lesson.id] = { gradedAt: Date.now(), passed: grade.passed, total: grade.total, exerciseDone, failures };
+  mkdirSync(WORK_DIR, { recursive: true });
+  writeFileSync(PROGRESS_FILE, `${JSON.stringify(progress, null, 2)}\n`);
+  if (exerciseDone) return { hints: [], solution: path.relative(process.cwd(), path.join(REPO_ROOT, 'solutions', lesson.id)) };
+  const earned = Math.max(0, ...failing.map((name) => failures[name]!));
+  return { hints: lesson.exercise.hints.slice(0, earned) };
+}
+
+/** One line for the lesson list: whether the lesson's work folder passed when last graded. */
+export function workStatus(lesson: Lesson): string | undefined {
+  const dir = workFolder(lesson);
+  if (!existsSync(dir)) return undefined;
+  const last = readProgress()[lesson.id];
+  const where = path.relative(process.cwd(), dir);
+  if (!last) return `${where}: not graded yet`;
+  const changed = readdirSync(dir).some((file) => statSync(path.join(dir, file)).mtimeMs > last.gradedAt);
+  const verdict = last.passed === last.total ? 'passes' : 'does not pass yet';
+  return `${where}: ${verdict} (${last.passed}/${last.total} when last graded${changed ? '; changed since' : ''})`;
+}

@@ -1,0 +1,174 @@
+// The grader tests itself: for every lesson, its reference solution scores full marks, the
+// unmodified lesson fails every exercise test (the rustlings check: the exercise is real work),
+// and each known-bad program kept in tests/fixtures/bad/LESSON/NAME/ is rejected by the tests its
+// bad.json names. Then the grader's own promises: a Python program is graded through
+// programs.json by the same tests, and a class of misbehaving programs (hanging, crashing,
+// flooding, leaving a process, announcing a wrong port) is graded with a reason for each, in
+// reports, with no process or temporary folder left behind.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { gradeStaged, killProcessesUnder, Staging, STAGING_PARENT, type Grade, type GradeOptions } from '../scripts/grader.ts';
+import { loadLessons, REPO_ROOT, SOLUTIONS_DIR, type Lesson } from '../scripts/manifest.ts';
+
+const FIXTURES = fileURLToPath(new URL('fixtures/', import.meta.url));
+const CONTAINMENT_TESTS = [
+  'client and server exchange ASCII text in utf-8',
+  'server reads the whole message when it arrives one byte per write',
+  'server reports a port already in use in one line and exits 1',
+];
+const lessons = loadLessons();
+
+interface BadFixture {
+  defect: string;
+  note: string | null;
+  rejectedBy: string[];
+}
+
+/** Grades `dir`, or the lesson's programs with `overlay`'s files on top, in a staging folder removed afterwards. */
+async function grade(lesson: Lesson, dir: string, options: GradeOptions = {}, overlay?: string): Promise<Grade> {
+  const staging = new Staging();
+  try {
+    const submission = { student: path.basename(overlay ?? dir), lesson, dir };
+    return await gradeStaged(submission, staging.stage(submission, overlay), options);
+  } finally {
+    staging.remove();
+  }
+}
+
+function failures(grade: Grade): string {
+  return grade.tests.filter((t) => t.status !== 'pass').map((t) => `${t.name}: ${t.message}`).join('\n');
+}
+
+for (const lesson of lessons) {
+  describe(`grader on ${lesson.id}`, { concurrency: 2 }, () => {
+    it('the reference solution passes every lesson and exercise test', async () => {
+      const result = await grade(lesson, path.join(SOLUTIONS_DIR, lesson.id));
+      assert.equal(failures(result), '', 'tests that fail on the solution');
+      assert.ok(result.tests.some((t) => t.suite === 'exercise'), 'the lesson has exercise tests');
+      assert.equal(result.score, 100);
+    });
+
+    it('the unmodified lesson fails every exercise test', async () => {
+      const result = await grade(lesson, lesson.dir, { suites: ['exercise'] });
+      assert.ok(result.tests.length > 0, 'the lesson has exercise tests');
+      assert.deepEqual(result.tests.filter((t) => t.status === 'pass').map((t) => t.name), [], 'exercise tests that pass without the exercise');
+    });
+
+    const badDir = path.join(FIXTURES, 'bad', lesson.id);
+    const bad = existsSync(badDir) ? readdirSync(badDir).filter((name) => existsSync(path.join(badDir, name, 'bad.json'))) : [];
+    it('has at least two known-bad programs, one of them a defect of the note it ports', () => {
+      const fixtures = bad.map((name) => JSON.parse(readFileSync(path.join(badDir, name, 'bad.json'), 'utf8')) as BadFixture);
+      assert.ok(fixtures.length >= 2, `known-bad programs in ${path.relative(REPO_ROOT, badDir)}`);
+      assert.ok(fixtures.some((f) => f.note), 'one of them names the note defect it reproduces');
+    });
+    for (const name of bad) {
+      const fixture = JSON.parse(readFileSync(path.join(badDir, name, 'bad.json'), 'utf8')) as BadFixture;
+      it(`rejects the known-bad program '${name}': ${fixture.defect}`, async () => {
+        // Checks that each test bad.json names fails on it, with a message, and the score is not full.
+        const result = await grade(lesson, lesson.dir, { suites: ['lesson'], only: fixture.rejectedBy }, path.join(badDir, name));
+        for (const test of fixture.rejectedBy) {
+          const outcome = result.tests.find((t) => t.name === test);
+          assert.ok(outcome, `the test '${test}' ran`);
+          assert.equal(outcome.status, 'fail', `'${test}' should fail on ${name}`);
+          assert.ok(outcome.message, 'a failure says why');
+        }
+        assert.ok(result.score < 100);
+      });
+    }
+  });
+}
+
+describe('grader', { concurrency: 2 }, () => {
+  const tcpServer = lessons.find((l) => l.id === '04-tcp-server')!;
+
+  it('grades a Python server named in programs.json by the same lesson tests', async () => {
+    // Checks the "any language" manifest: every lesson test passes on a correct Python server run
+    // as `python3 server.py` beside the lesson's own client, and the exercise (not done) fails.
+    const result = await grade(tcpServer, tcpServer.dir, {}, path.join(FIXTURES, 'python', '04-tcp-server'));
+    assert.equal(failures({ ...result, tests: result.tests.filter((t) => t.suite === 'lesson') }), '', 'lesson tests that fail on the Python server');
+    assert.ok(result.tests.filter((t) => t.suite === 'exercise').every((t) => t.status === 'fail'));
+  });
+
+  it('grades a class of misbehaving programs, explains each failure, writes reports and leaves nothing behind', async (t) => {
+    // Checks containment end to end through `npm run grade`: a hanging, a crashing, a flooding, a
+    // process-leaving and a wrong-port server are each failed with their reason; the class table
+    // and both reports are written; --min-score makes the exit code 1; no process or staging
+    // folder survives.
+    const contained = path.join(FIXTURES, 'contained');
+    const names = readdirSync(contained).filter((name) => existsSync(path.join(contained, name, 'server.ts')));
+    const classDir = mkdtempSync(path.join(STAGING_PARENT, '.test-class-'));
+    t.after(() => rmSync(classDir, { recursive: true, force: true }));
+    for (const name of names) {
+      cpSync(tcpServer.dir, path.join(classDir, name), { recursive: true, filter: (source) => !source.endsWith('.test.ts') });
+      cpSync(path.join(contained, name), path.join(classDir, name), { recursive: true });
+    }
+    const stagingBefore = readdirSync(STAGING_PARENT).filter((n) => n.startsWith('.grading-'));
+    const cli = spawn(process.execPath, ['--import', 'tsx', 'scripts/grade.ts', '04', classDir, '--report', classDir, '--min-score', '50'], {
+      cwd: REPO_ROOT,
+      // Short waits and three of the lesson's tests keep this quick; the grader passes both through.
+      env: { ...process.env, SOCKET_LESSONS_WAIT_MS: '3000', SOCKET_LESSONS_ONLY_TESTS: JSON.stringify(CONTAINMENT_TESTS) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    t.after(() => cli.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    cli.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    cli.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const [code] = (await once(cli, 'close')) as [number];
+    assert.equal(code, 1, `below --min-score: exit 1\n${stdout}\n${stderr}`);
+    for (const name of names) assert.match(stdout, new RegExp(`^${name}\\s+04-tcp-server\\s+\\d+/\\d+\\s+\\d+$`, 'm'), `table row for ${name}`);
+
+    const report = JSON.parse(readFileSync(path.join(classDir, 'grade-report.json'), 'utf8')) as { grades: Grade[] };
+    const messages = (student: string): string =>
+      report.grades.find((g) => g.student === student)!.tests.map((test) => `${test.message ?? ''}\n${test.output ?? ''}`).join('\n');
+    const reasons: Record<string, RegExp> = {
+      hang: /printed no ready line within 3 s — does it print `listening on HOST:PORT`/,
+      crash: /ended \(exit code 1\) before printing the ready line[\s\S]*server crashed before listening/,
+      flood: /printed far more than the lesson asks for and was stopped/,
+      leave: /started a process and exited without stopping it/,
+      'wrong-port': /Nothing accepted the connection on the port of the ready line/,
+    };
+    for (const [name, reason] of Object.entries(reasons)) assert.match(messages(name), reason, `the reason given for ${name}`);
+    for (const grade of report.grades) assert.ok(grade.score < 100, `${grade.student} does not pass`);
+    const csv = readFileSync(path.join(classDir, 'grade-report.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv.length, names.length + 1, 'a header and one row per student');
+
+    const left = killProcessesUnder(classDir).concat(processesWith('socket-lessons-leftover-marker'));
+    assert.deepEqual(left, [], 'processes left running');
+    assert.deepEqual(readdirSync(STAGING_PARENT).filter((n) => n.startsWith('.grading-')), stagingBefore, 'staging folders left behind');
+  });
+
+  it('rejects a wrong invocation with one line on stderr and exit 2', async () => {
+    // Checks the command-line contract for an unknown lesson and a bad --min-score.
+    for (const args of [['99-nothing', '.'], ['04', '.', '--min-score', 'lots']]) {
+      const cli = spawn(process.execPath, ['--import', 'tsx', 'scripts/grade.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      cli.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+      const [code] = (await once(cli, 'close')) as [number];
+      assert.equal(code, 2);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+      assert.match(stderr, /^grade: /);
+    }
+  });
+});
+
+/** Command lines of running processes that contain `marker` (Linux /proc; none elsewhere). */
+function processesWith(marker: string): string[] {
+  if (!existsSync('/proc')) return [];
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .flatMap((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        return command.includes(marker) && !command.includes('grader.test') ? [command] : [];
+      } catch {
+        return [];
+      }
+    });
+}
