@@ -245,21 +245,25 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await chat.exit(), OK);
   });
 
-  it('chat shows any datagram without crashing: invalid utf-8, an empty one, one ending in a newline', async (t) => {
+  it('chat shows any datagram in one line without crashing: invalid utf-8, empty, newlines, control codes', async (t) => {
     // Checks the note's decode("utf-8") crash is gone: gbk bytes in a utf-8 chat are shown with
-    // replacement characters, an empty datagram is a 0-byte message, nc's trailing newline is dropped.
+    // replacement characters, an empty datagram is a 0-byte message, nc's trailing newline is
+    // dropped, and newlines or control codes inside a message are escaped so one message stays one line.
     const { chat, port } = await startChat(t);
     const harness = await bindUdp(t);
     const gbk = iconv.encode('你好', 'gbk');
     await harness.send(gbk, port, '127.0.0.1');
     await harness.send(Buffer.alloc(0), port, '127.0.0.1');
     await harness.send(Buffer.from('from nc\n'), port, '127.0.0.1');
-    typeLines(chat, '2', '2', '2', '0');
+    await harness.send(Buffer.from('line one\nsent 1 bytes to 127.0.0.1:9\x1b[2J'), port, '127.0.0.1');
+    typeLines(chat, '2', '2', '2', '2', '0');
     const from = `127.0.0.1:${harness.port}`;
     assert.deepEqual(await received(chat, 1), { bytes: 4, from, text: iconv.decode(gbk, 'utf-8') });
     assert.deepEqual(await received(chat, 2), { bytes: 0, from, text: '' });
     assert.deepEqual(await received(chat, 3), { bytes: 8, from, text: 'from nc' });
+    assert.deepEqual(await received(chat, 4), { bytes: 40, from, text: 'line one\\nsent 1 bytes to 127.0.0.1:9\\x1b[2J' });
     assert.deepEqual(await chat.exit(), OK);
+    assert.doesNotMatch(chat.stdout, /^sent /m, 'a peer cannot forge an output line');
   });
 
   it('0 quits with exit 0 while the input is still open', async (t) => {
