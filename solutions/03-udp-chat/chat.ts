@@ -126,7 +126,7 @@ async function receiveOne(): Promise<void> {
   if (!datagram) return console.log(`nothing received within ${options.receiveTimeout} s`);
   lastSender = { address: datagram.address, port: datagram.port };
   const text = iconv.decode(datagram.data, options.encoding).replace(/\r?\n$/, ''); // nc ends what it sends with a newline
-  console.log(`received ${datagram.data.length} bytes from ${formatAddress(datagram.address, datagram.port)}: ${text}`);
+  console.log(`received ${datagram.data.length} bytes from ${formatAddress(datagram.address, datagram.port)}: ${printable(text)}`);
 }
 
 function nextDatagram(): Promise<Datagram | undefined> {
@@ -211,6 +211,12 @@ function describeBindError(err: NodeJS.ErrnoException): string {
     case 'EADDRNOTAVAIL': return `${options.host} is not an address of this machine`;
     default: return err.message;
   }
+}
+
+// One message, one output line: a peer's newlines and terminal control codes are shown escaped.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => names[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function formatAddress(host: string, port: number): string {
