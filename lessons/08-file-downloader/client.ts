@@ -1,0 +1,234 @@
+// client.ts: lesson 08-file-downloader, downloads one file from server.ts and saves it as "[接收]NAME".
+// Ports note 001_29a95b92d2c1578e.txt section 4 program 4 (文件下载器客户端). Partner: server.ts in this folder.
+// Run: node --import tsx lessons/08-file-downloader/client.ts [--host 127.0.0.1] [--port 7890] [--name NAME] [--out DIR] [--encoding utf-8]
+//
+// Protocol (README: "The protocol, byte by byte"): send NAME LF and half-close; read one header
+// line, "OK SIZE" or "ERR CODE REASON"; after OK, exactly SIZE bytes, then the server closes.
+
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import iconv from 'iconv-lite';
+
+const DEFAULT_HOST = '127.0.0.1'; // loopback: the lesson never leaves this machine
+const DEFAULT_PORT = 7890; // the note's example port
+const DEFAULT_ENCODING = 'utf-8'; // the note sends the name in utf-8
+const PREFIX = '[接收]'; // the note's prefix for a received file ("received")
+const MAX_NAME_BYTES = 1023; // the server's limit: a request line of at most 1024 bytes with its LF
+const MAX_HEADER_BYTES = 256; // "OK " and 16 digits fit many times over; a longer header is not ours
+const IDLE_TIMEOUT_MS = 10_000; // give up when the server sends nothing for this long
+const PROGRESS_EVERY_MS = 100; // redraw the progress bar at most 10 times a second, whatever the chunk rate
+
+const USAGE = `usage: client.ts [--host HOST] [--port PORT] [--name NAME] [--out DIR] [--encoding NAME]
+  --host HOST      server address (default ${DEFAULT_HOST}; ::1 for IPv6)
+  --port PORT      server port (default ${DEFAULT_PORT})
+  --name NAME      the file to download, relative to the server's folder; without it, the first line of standard input
+  --out DIR        the folder to save into, created if missing (default: the current folder)
+  --encoding NAME  how the name is encoded on the wire (default ${DEFAULT_ENCODING}; e.g. gbk)`;
+
+const options = parseOptions(process.argv.slice(2));
+const progress = { received: 0, size: 0, started: 0 };
+const name = options.name ?? (await readFirstLine());
+if (name === undefined || name === '') fail('no file name given');
+const request = encodeRequest(name);
+const finalPath = path.join(options.out, PREFIX + baseName(name)); // never a folder part: never outside --out
+const tempPath = path.join(options.out, `.${PREFIX}${baseName(name)}.${process.pid}.part`);
+let tempCreated = false;
+process.on('SIGINT', () => void removeTemp().then(() => process.exit(130))); // Ctrl-C leaves no partial file
+
+// #region download
+const socket = net.connect({ host: options.host, port: options.port });
+socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy(new Error(`the server sent nothing for ${IDLE_TIMEOUT_MS / 1000} s`)));
+let socketError: Error | undefined; // the first error, e.g. a reset, may come while no step is listening
+socket.on('error', (err) => (socketError ??= err));
+try {
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  console.log(`connected to ${formatAddress(socket.remoteAddress, socket.remotePort)}`);
+  socket.end(request); // the request line, then FIN: we will ask for nothing else
+  const size = parseHeader(await readHeader(socket));
+  console.log(`receiving ${size} bytes of ${JSON.stringify(name)}`);
+  await mkdir(options.out, { recursive: true });
+  const file = await open(tempPath, 'wx'); // 'wx': never through a symlink someone left there
+  tempCreated = true;
+  Object.assign(progress, { size, started: performance.now() });
+  const bar = process.stderr.isTTY ? setInterval(drawProgress, PROGRESS_EVERY_MS) : undefined;
+  // pipeline moves each chunk on only when the file has taken the last one, so memory stays flat.
+  await pipeline(socket, exactly(size), file.createWriteStream()).finally(() => clearInterval(bar));
+  await rename(tempPath, finalPath); // only a complete file ever has the final name
+  if (bar) {
+    drawProgress(); // the bar at 100%, then the summary on a line of its own
+    process.stderr.write('\n');
+  }
+  console.log(`saved ${finalPath} (${size} bytes in ${summary()})`);
+} catch (err) {
+  await removeTemp();
+  fail(describeError((socketError ?? err) as NodeJS.ErrnoException));
+}
+// #endregion download
+
+// #region read-header
+// Reads up to the header's LF, at most MAX_HEADER_BYTES, and pushes back (unshift) whatever
+// came after it in the same chunk: those are the file's first bytes.
+function readHeader(stream: net.Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    const done = (err: Error | null, line = ''): void => {
+      stream.off('readable', onReadable).off('end', onEnd).off('error', done);
+      if (err) reject(err);
+      else resolve(line);
+    };
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while ((chunk = stream.read()) !== null) {
+        const lf = chunk.indexOf(0x0a);
+        if (lf < 0 && head.length + chunk.length > MAX_HEADER_BYTES) return done(new Error('protocol: the header line is too long'));
+        head = Buffer.concat([head, lf < 0 ? chunk : chunk.subarray(0, lf)]);
+        if (lf >= 0) {
+          if (lf + 1 < chunk.length) stream.unshift(chunk.subarray(lf + 1));
+          return done(null, head.toString('latin1'));
+        }
+      }
+    };
+    const onEnd = (): void => done(new Error('the server closed the connection without answering'));
+    stream.on('readable', onReadable).on('end', onEnd).on('error', done);
+  });
+}
+// #endregion read-header
+
+function parseHeader(line: string): number {
+  const ok = /^OK (\d{1,15})$/.exec(line);
+  if (ok) return Number(ok[1]);
+  const refused = /^ERR ([a-z-]+) (.*)$/.exec(line);
+  if (refused) fail(`server refused ${JSON.stringify(name)}: ${refused[2]} (${refused[1]})`);
+  throw new Error(`protocol: unexpected header ${JSON.stringify(line.slice(0, 60))}`);
+}
+
+// #region exactly
+// Passes the body through, counting: more than SIZE bytes, or the end of the stream before SIZE,
+// fails the pipeline (a cut connection is not a complete file).
+function exactly(size: number): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      progress.received += chunk.length;
+      if (progress.received > size) return callback(new Error(`protocol: the server sent more than the ${size} bytes it announced`));
+      callback(null, chunk);
+    },
+    flush(callback) {
+      callback(progress.received === size ? null : new Error('the connection closed'));
+    },
+  });
+}
+// #endregion exactly
+
+// One line, redrawn in place: \r returns to its start.
+function drawProgress(): void {
+  const { received, size } = progress;
+  const fraction = size === 0 ? 1 : received / size;
+  const bar = '#'.repeat(Math.round(fraction * 30)).padEnd(30, '.');
+  process.stderr.write(`\r[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${formatBytes(received)} of ${formatBytes(size)}  ${formatBytes(speed())}/s `);
+}
+
+function summary(): string {
+  return `${((performance.now() - progress.started) / 1000).toFixed(2)} s, ${formatBytes(speed())}/s`;
+}
+
+function speed(): number {
+  const seconds = (performance.now() - progress.started) / 1000;
+  return seconds > 0 ? progress.received / seconds : 0;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function removeTemp(): Promise<void> {
+  if (tempCreated) await rm(tempPath, { force: true });
+}
+
+// The saved name keeps only the last part of NAME: "notes/tcp.txt" is saved as "[接收]tcp.txt".
+function baseName(requested: string): string {
+  return requested.split(/[\\/]/).pop() || 'download';
+}
+
+function encodeRequest(text: string): Buffer {
+  if (/[\n\r\0]/.test(text)) fail('the file name cannot contain a line break or a NUL character');
+  const bytes = iconv.encode(text, options.encoding);
+  if (iconv.decode(bytes, options.encoding) !== text) fail(`the name has characters that ${options.encoding} cannot encode`);
+  if (bytes.length > MAX_NAME_BYTES) fail(`the name is ${bytes.length} bytes in ${options.encoding}; the server takes at most ${MAX_NAME_BYTES}`);
+  return Buffer.concat([bytes, Buffer.of(0x0a)]);
+}
+
+async function readFirstLine(): Promise<string | undefined> {
+  if (process.stdin.isTTY) process.stdout.write('file to download: ');
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    lines.close();
+    return line.trim();
+  }
+  return undefined;
+}
+
+function parseOptions(args: string[]): { host: string; port: number; encoding: string; out: string; name?: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        host: { type: 'string', default: DEFAULT_HOST },
+        port: { type: 'string', default: String(DEFAULT_PORT) },
+        encoding: { type: 'string', default: DEFAULT_ENCODING },
+        name: { type: 'string' },
+        out: { type: 'string', default: '.' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    usageError(firstSentence((err as Error).message));
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!/^\d{1,5}$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535) {
+    usageError(`--port must be a whole number from 1 to 65535, not '${values.port}'`);
+  }
+  if (!iconv.encodingExists(values.encoding)) usageError(`unknown encoding '${values.encoding}'`);
+  return { host: values.host, port: Number(values.port), encoding: values.encoding, out: values.out, name: values.name };
+}
+
+function usageError(text: string): never {
+  console.error(`client: ${text} (see --help)`);
+  process.exit(2);
+}
+
+function fail(text: string): never {
+  if (process.stderr.isTTY && progress.started > 0) process.stderr.write('\n'); // leave the progress bar's line
+  console.error(`client: ${text}`);
+  process.exit(1);
+}
+
+function firstSentence(text: string): string {
+  return text.split(/\.\s/)[0] ?? text;
+}
+
+function describeError(err: NodeJS.ErrnoException): string {
+  const where = formatAddress(options.host, options.port);
+  const lost = progress.started > 0 ? ` after ${progress.received} of ${progress.size} bytes; nothing saved` : '';
+  switch (err.code) {
+    case 'ECONNREFUSED': return `connect: connection refused by ${where} (is the server running?)`;
+    case 'ENOTFOUND': return `connect: cannot resolve host '${options.host}'`;
+    case 'ECONNRESET': return `the server reset the connection${lost}`;
+    case 'EACCES': return `cannot write into --out '${options.out}': permission denied`;
+    default: return `${err.message}${lost}`;
+  }
+}
+
+function formatAddress(host: string | undefined, port: number | undefined): string {
+  return host?.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
