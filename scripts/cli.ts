@@ -16,3 +16,11 @@ export function parseCommandLine<T extends ParseArgsConfig>(command: string, con
     usageError(command, (err as Error).message.split(/\.\s/)[0]!);
   }
 }
+
+/** A reader that stops early (`| head`) closes our stdout: end quietly instead of crashing on EPIPE. */
+export function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseCommandLine, usageError } from './cli.ts';
+import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
 import { findSubmissions, gradeAll, lessonsFor, Staging, type Grade } from './grader.ts';
 import { recordWork, workFolder } from './progress.ts';
 
@@ -24,6 +24,7 @@ options:
   --timeout S       stop the tests of one folder after S seconds (default 180)
   --help`;
 
+exitQuietlyOnClosedStdout();
 const { values, positionals } = parseCommandLine('grade', {
   allowPositionals: true,
   options: {

@@ -2,13 +2,17 @@
 //   npm run lesson                                   list every lesson
 //   npm run lesson 04-tcp-server [-- --demo]         start every program in order, prefixed by role
 //   npm run lesson 04-tcp-server server -- --port N  run one program with its own flags (two terminals)
+//   npm run lesson 04-tcp-server -- --exercise       copy its programs to work/04-tcp-server/ to do the exercise
 // Everything comes from the lesson manifests (lessons/NN-slug/lesson.json).
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
 import { findLesson, loadLessons, programPath, type Lesson, type Program } from './manifest.ts';
+import { workFolder, workStatus } from './progress.ts';
 
 const READY_LINE = /^listening on (\S+):(\d+)\s*$/;
 const READY_TIMEOUT_MS = 10_000; // a listener that has not bound by then will not
@@ -22,9 +26,11 @@ const USAGE = `usage: npm run lesson [LESSON [ROLE]] [-- OPTIONS]
   npm run lesson 04-tcp-server                     run all of its programs; type into the interactive one
   npm run lesson 04-tcp-server -- --demo           feed the lesson's scripted input instead (also when stdin is not a terminal)
   npm run lesson 04-tcp-server server -- --port 7788   run one program with its own flags
+  npm run lesson 04-tcp-server -- --exercise       copy its programs to work/04-tcp-server/ for the exercise
 LESSON is the full name, its number (04) or its slug (tcp-server).
-options for a whole lesson: --demo, --host HOST, --encoding NAME (passed to every program), --help`;
+options for a whole lesson: --demo, --host HOST, --encoding NAME (passed to every program), --exercise, --help`;
 
+exitQuietlyOnClosedStdout();
 const children = new Set<ChildProcess>();
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
 
@@ -37,27 +43,24 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const lesson = findLesson(lessons, name);
-  if (!lesson) usageError(`unknown lesson '${name}'; the lessons are: ${lessons.map((l) => l.id).join(', ')}`);
+  if (!lesson) usageError('lesson', `unknown lesson '${name}'; the lessons are: ${lessons.map((l) => l.id).join(', ')}`);
   if (role !== undefined) {
     const program = lesson.programs.find((p) => p.role === role);
-    if (!program) usageError(`unknown role '${role}' in ${lesson.id}; its roles are: ${lesson.programs.map((p) => p.role).join(', ')}`);
+    if (!program) usageError('lesson', `unknown role '${role}' in ${lesson.id}; its roles are: ${lesson.programs.map((p) => p.role).join(', ')}`);
     return runOne(lesson, program, args.slice(2));
   }
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: args.slice(1),
-      options: {
-        demo: { type: 'boolean', default: false },
-        host: { type: 'string' },
-        encoding: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    usageError((err as Error).message.split(/\.\s/)[0]!);
-  }
+  const { values } = parseCommandLine('lesson', {
+    args: args.slice(1),
+    options: {
+      demo: { type: 'boolean', default: false },
+      host: { type: 'string' },
+      encoding: { type: 'string' },
+      exercise: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
   if (values.help) return console.log(USAGE);
+  if (values.exercise) return startExercise(lesson);
   const shared = [...(values.host ? ['--host', values.host] : []), ...(values.encoding ? ['--encoding', values.encoding] : [])];
   const demo = values.demo || !process.stdin.isTTY;
   process.exitCode = await runLesson(lesson, shared, demo);
@@ -69,8 +72,24 @@ function listLessons(lessons: Lesson[]): void {
     console.log(`  ${lesson.id}  ${lesson.title}`);
     console.log(`      ${lesson.summary}`);
     console.log(`      programs: ${lesson.programs.map((p) => `${p.role} (${p.file})`).join(', ')}`);
-    console.log(`      ports: ${lesson.ports.map((p) => `${p.note} ${p.section}`).join('; ')}\n`);
+    console.log(`      ports: ${lesson.ports.map((p) => `${p.note} ${p.section}`).join('; ')}`);
+    const work = workStatus(lesson);
+    console.log(`      exercise: ${work ?? `${lesson.exercise.title} (start it with: npm run lesson ${lesson.id} -- --exercise)`}\n`);
   }
+}
+
+/** The student's loop: a copy of the lesson's programs in work/ (git-ignored) to edit, then grade. */
+function startExercise(lesson: Lesson): void {
+  const dir = workFolder(lesson);
+  const where = path.relative(process.cwd(), dir);
+  if (existsSync(dir)) {
+    console.log(`${where} already exists; your work there is kept (delete the folder to start again).`);
+  } else {
+    for (const file of new Set(lesson.programs.map((p) => p.file))) cpSync(path.join(lesson.dir, file), path.join(dir, file));
+    console.log(`Copied the programs of ${lesson.id} to ${where}/.`);
+  }
+  console.log(`\nExercise: ${lesson.exercise.title}\n  ${lesson.exercise.summary}\n  Edit: ${lesson.exercise.files.map((f) => path.join(where, f)).join(', ')}`);
+  console.log(`\nGrade your work (each failure of the same exercise test shows one more hint):\n  npm run grade -- ${lesson.id} ${where}`);
 }
 
 /** Two-terminal mode: one program, the user's own flags, the terminal as its stdin and stdout. */
@@ -275,10 +294,6 @@ function paint(text: string, code: number): string {
   return USE_COLOUR ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
 
-function usageError(text: string): never {
-  console.error(`lesson: ${text}`);
-  process.exit(2);
-}
 
 // Last, so that the class above is initialised before it is used.
 await main(process.argv.slice(2));

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Grade } from './grader.ts';
 import { REPO_ROOT, type Lesson } from './manifest.ts';
 
-export const WORK_DIR = path.join(REPO_ROOT, 'work');
+/** The students' work folders; SOCKET_LESSONS_WORK_DIR moves them (the repository's tests use a temporary one). */
+export const WORK_DIR = process.env.SOCKET_LESSONS_WORK_DIR ? path.resolve(process.env.SOCKET_LESSONS_WORK_DIR) : path.join(REPO_ROOT, 'work');
 const PROGRESS_FILE = path.join(WORK_DIR, '.progress.json');
 
 interface LessonProgress {

@@ -11,12 +11,14 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import os from 'node:os';
+import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gradeStaged, killProcessesUnder, Staging, STAGING_PARENT, type Grade, type GradeOptions } from '../scripts/grader.ts';
 import { loadLessons, REPO_ROOT, SOLUTIONS_DIR, type Lesson } from '../scripts/manifest.ts';
 
 const FIXTURES = fileURLToPath(new URL('fixtures/', import.meta.url));
+const EXERCISE_TEST = 'server --clients 3 serves three clients one after another, then exits';
 const CONTAINMENT_TESTS = [
   'client and server exchange ASCII text in utf-8',
   'server reads the whole message when it arrives one byte per write',
@@ -109,18 +111,11 @@ describe('grader', { concurrency: 2 }, () => {
       cpSync(path.join(contained, name), path.join(classDir, name), { recursive: true });
     }
     const stagingBefore = readdirSync(STAGING_PARENT).filter((n) => n.startsWith('.grading-'));
-    const cli = spawn(process.execPath, ['--import', 'tsx', 'scripts/grade.ts', '04', classDir, '--report', classDir, '--min-score', '50'], {
-      cwd: REPO_ROOT,
-      // Short waits and three of the lesson's tests keep this quick; the grader passes both through.
-      env: { ...process.env, SOCKET_LESSONS_WAIT_MS: '3000', SOCKET_LESSONS_ONLY_TESTS: JSON.stringify(CONTAINMENT_TESTS) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // Short waits and three of the lesson's tests keep this quick; the grader passes both through.
+    const { code, stdout, stderr } = await gradeCommand(t, ['04', classDir, '--report', classDir, '--min-score', '50'], {
+      SOCKET_LESSONS_WAIT_MS: '6000',
+      SOCKET_LESSONS_ONLY_TESTS: JSON.stringify(CONTAINMENT_TESTS),
     });
-    t.after(() => cli.kill('SIGKILL'));
-    let stdout = '';
-    let stderr = '';
-    cli.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    cli.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const [code] = (await once(cli, 'close')) as [number];
     assert.equal(code, 1, `below --min-score: exit 1\n${stdout}\n${stderr}`);
     for (const name of names) assert.match(stdout, new RegExp(`^${name}\\s+04-tcp-server\\s+\\d+/\\d+\\s+\\d+$`, 'm'), `table row for ${name}`);
 
@@ -128,7 +123,7 @@ describe('grader', { concurrency: 2 }, () => {
     const messages = (student: string): string =>
       report.grades.find((g) => g.student === student)!.tests.map((test) => `${test.message ?? ''}\n${test.output ?? ''}`).join('\n');
     const reasons: Record<string, RegExp> = {
-      hang: /printed no ready line within 3 s — does it print `listening on HOST:PORT`/,
+      hang: /printed no ready line within 6 s — does it print `listening on HOST:PORT`/,
       crash: /ended \(exit code 1\) before printing the ready line[\s\S]*server crashed before listening/,
       flood: /printed far more than the lesson asks for and was stopped/,
       leave: /started a process and exited without stopping it/,
@@ -144,19 +139,48 @@ describe('grader', { concurrency: 2 }, () => {
     assert.deepEqual(readdirSync(STAGING_PARENT).filter((n) => n.startsWith('.grading-')), stagingBefore, 'staging folders left behind');
   });
 
-  it('rejects a wrong invocation with one line on stderr and exit 2', async () => {
+  it("shows one more hint each time a student's work folder fails the same exercise test, and the solution only once it passes", async (t) => {
+    // Checks the student's loop: grading work/04-tcp-server (here a temporary work folder) records
+    // the failure, shows hint 1 then hints 1-2, never points at solutions/ before the exercise passes,
+    // and does once it does.
+    const work = mkdtempSync(path.join(os.tmpdir(), 'socket-lessons-work-'));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    cpSync(tcpServer.dir, path.join(work, tcpServer.id), { recursive: true, filter: (source) => !source.endsWith('.test.ts') });
+    const env = { SOCKET_LESSONS_WORK_DIR: work, SOCKET_LESSONS_ONLY_TESTS: JSON.stringify([EXERCISE_TEST]) };
+    const hints = tcpServer.exercise.hints;
+    const first = await gradeCommand(t, ['04', path.join(work, tcpServer.id)], env);
+    assert.ok(first.stdout.includes(`hint 1 of ${hints.length}: ${hints[0]}`), first.stdout);
+    assert.ok(!first.stdout.includes(`hint 2 of`) && !first.stdout.includes('solutions/'), first.stdout);
+    const second = await gradeCommand(t, ['04', path.join(work, tcpServer.id)], env);
+    assert.ok(second.stdout.includes(`hint 2 of ${hints.length}: ${hints[1]}`) && !second.stdout.includes('solutions/'), second.stdout);
+    cpSync(path.join(SOLUTIONS_DIR, tcpServer.id, 'server.ts'), path.join(work, tcpServer.id, 'server.ts'));
+    const done = await gradeCommand(t, ['04', path.join(work, tcpServer.id)], env);
+    assert.match(done.stdout, /The exercise passes\. Compare with the reference solution: diff -ru \S+ \S*solutions\/04-tcp-server/);
+    assert.doesNotMatch(done.stdout, /hint \d of/);
+  });
+
+  it('rejects a wrong invocation with one line on stderr and exit 2', async (t) => {
     // Checks the command-line contract for an unknown lesson and a bad --min-score.
     for (const args of [['99-nothing', '.'], ['04', '.', '--min-score', 'lots']]) {
-      const cli = spawn(process.execPath, ['--import', 'tsx', 'scripts/grade.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      cli.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-      const [code] = (await once(cli, 'close')) as [number];
+      const { code, stderr } = await gradeCommand(t, args);
       assert.equal(code, 2);
       assert.equal(stderr.trim().split('\n').length, 1, stderr);
       assert.match(stderr, /^grade: /);
     }
   });
 });
+
+/** Runs `npm run grade` (the script itself) with extra environment and returns its output. */
+async function gradeCommand(t: TestContext, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = spawn(process.execPath, ['--import', 'tsx', 'scripts/grade.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => cli.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  cli.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  cli.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const [code] = (await once(cli, 'close')) as [number];
+  return { code, stdout, stderr };
+}
 
 /** Command lines of running processes that contain `marker` (Linux /proc; none elsewhere). */
 function processesWith(marker: string): string[] {

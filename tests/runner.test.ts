@@ -2,7 +2,9 @@
 // one-role mode for two terminals, errors, and that it leaves no program running.
 
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLessons, REPO_ROOT } from '../scripts/manifest.ts';
@@ -10,8 +12,32 @@ import { expectOneLineError, literal, startFile, withTimeout } from './harness.t
 
 const RUNNER = path.join(REPO_ROOT, 'scripts', 'lesson.ts');
 const lessons = loadLessons();
+// The student's loop writes work folders; these tests use a temporary one, never the real work/.
+const WORK = mkdtempSync(path.join(os.tmpdir(), 'socket-lessons-work-'));
+process.env.SOCKET_LESSONS_WORK_DIR = WORK;
 
 describe('npm run lesson', { concurrency: 4 }, () => {
+  it('--exercise copies the programs to the work folder once, says how to grade, and the list shows it', async (t) => {
+    // Checks the start of the student's loop: a copy to edit, a second call keeps the student's
+    // edits, and the lesson list reports the work folder until it is graded.
+    t.after(() => rmSync(WORK, { recursive: true, force: true }));
+    const lesson = lessons.find((l) => l.id === '04-tcp-server')!;
+    const first = startFile(t, RUNNER, ['04', '--exercise']);
+    assert.deepEqual(await first.exit(), { code: 0, signal: null });
+    assert.match(first.stdout, /npm run grade -- 04-tcp-server \S*04-tcp-server/);
+    for (const program of lesson.programs) {
+      assert.equal(readFileSync(path.join(WORK, lesson.id, program.file), 'utf8'), readFileSync(path.join(lesson.dir, program.file), 'utf8'));
+    }
+    writeFileSync(path.join(WORK, lesson.id, 'server.ts'), '// my work\n');
+    const second = startFile(t, RUNNER, ['04', '--exercise']);
+    assert.deepEqual(await second.exit(), { code: 0, signal: null });
+    assert.match(second.stdout, /already exists; your work there is kept/);
+    assert.equal(readFileSync(path.join(WORK, lesson.id, 'server.ts'), 'utf8'), '// my work\n');
+    const list = startFile(t, RUNNER);
+    await list.exit();
+    assert.match(list.stdout, /exercise: \S*04-tcp-server: not graded yet/);
+  });
+
   it('lists every lesson with its title and programs', async (t) => {
     // Checks the listing a student sees first: every manifest appears, with its programs.
     const runner = startFile(t, RUNNER);
