@@ -304,7 +304,7 @@ suite(target, 'lesson', () => {
     const { root, out } = await tree(t, { 'bar.bin': pattern(2 * MiB) });
     const { port } = await startServer(t, root);
     // A folder may name its own command for the client (programs.json, for programs not in TypeScript).
-    const custom = (target as { commands?: Map<string, string[]> }).commands?.get('client.ts');
+    const custom = target.commands.get('client.ts');
     const program = custom ?? [process.execPath, '--import', 'tsx', path.join(target.dir, 'client.ts')];
     const command = [...program, '--port', String(port), '--name', 'bar.bin', '--out', out].map((arg) => `'${arg}'`).join(' ');
     const child = spawn('/usr/bin/script', ['-qfec', command, '/dev/null'], { cwd: custom ? target.dir : REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

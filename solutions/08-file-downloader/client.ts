@@ -219,7 +219,8 @@ function firstSentence(text: string): string {
 
 function describeError(err: NodeJS.ErrnoException): string {
   const where = formatAddress(options.host, options.port);
-  const lost = progress.started > 0 ? ` after ${progress.received} of ${progress.size} bytes; nothing saved` : '';
+  const { started, received, size } = progress;
+  const lost = started === 0 ? '' : `${received < size ? ` after ${received} of ${size} bytes` : ''}; nothing saved`;
   switch (err.code) {
     case 'ECONNREFUSED': return `connect: connection refused by ${where} (is the server running?)`;
     case 'ENOTFOUND': return `connect: cannot resolve host '${options.host}'`;
