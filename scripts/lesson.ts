@@ -85,7 +85,9 @@ function startExercise(lesson: Lesson): void {
   if (existsSync(dir)) {
     console.log(`${where} already exists; your work there is kept (delete the folder to start again).`);
   } else {
-    for (const file of new Set(lesson.programs.map((p) => p.file))) cpSync(path.join(lesson.dir, file), path.join(dir, file));
+    // The programs and what they use (08's sample files); not the README, manifest or tests.
+    const skip = new Set(['README.md', 'lesson.json', `${lesson.id}.test.ts`]);
+    cpSync(lesson.dir, dir, { recursive: true, filter: (source) => source === lesson.dir || !skip.has(path.relative(lesson.dir, source)) });
     console.log(`Copied the programs of ${lesson.id} to ${where}/.`);
   }
   console.log(`\nExercise: ${lesson.exercise.title}\n  ${lesson.exercise.summary}\n  Edit: ${lesson.exercise.files.map((f) => path.join(where, f)).join(', ')}`);
