@@ -9,7 +9,6 @@ import { it } from 'node:test';
 import iconv from 'iconv-lite';
 import {
   connectTcp,
-  expectNoDataFor,
   expectOneLineError,
   hasIpv6Loopback,
   lessonTarget,
@@ -85,6 +84,16 @@ class Wire {
     return this.take(this.bytes.length);
   }
 
+  /**
+   * Fails if anything beyond what was taken has arrived within `ms`, in a new chunk or in one
+   * that came with earlier bytes. Absence has no event to wait for, so this is the one wait on a
+   * timer: a correct peer can never fail it, and nothing that follows waits on it.
+   */
+  async nothingMoreFor(ms: number, failure: string): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (this.bytes.length > 0) throw new Error(`${failure}; it sent ${this.show()}`);
+  }
+
   private take(count: number): Buffer {
     const taken = this.bytes.subarray(0, count);
     this.bytes = this.bytes.subarray(count);
@@ -125,6 +134,24 @@ async function serverAgainstHarness(t: Parameters<typeof start>[0], args: string
 /** `text` + "\n" in `encoding`: one message on the wire. */
 function lineBytes(text: string, encoding = 'utf-8'): Buffer {
   return iconv.encode(`${text}\n`, encoding);
+}
+
+/** One write, awaited until the system has taken it. */
+function send(socket: net.Socket, data: string | Buffer): Promise<void> {
+  return writeCoalesced(socket, [Buffer.from(data)]);
+}
+
+/**
+ * Sends `line` with its first character cut in two, so that the program certainly gets the halves
+ * in two reads: "first\n" and the character's first byte go in one write, and the rest follows
+ * (one byte per write) only once the program has printed "PEER: first", that is, once it has read
+ * the half character.
+ */
+async function sendWithSplitCharacter(socket: net.Socket, program: Program, peer: string, line: string, encoding: string): Promise<void> {
+  const bytes = lineBytes(line, encoding);
+  await send(socket, Buffer.concat([lineBytes('first', encoding), bytes.subarray(0, 1)]));
+  await printed(program, `${peer}: first`);
+  await writeBytewise(socket, bytes.subarray(1));
 }
 
 suite(target, 'lesson', () => {
@@ -236,13 +263,14 @@ suite(target, 'lesson', () => {
   for (const [label, flags] of encodings) {
     const encoding = flags[1] ?? 'utf-8';
 
-    it(`client sends ${label} bytes plus "\\n" per line and decodes ${label} lines arriving one byte per write`, async (t) => {
+    it(`client sends ${label} bytes plus "\\n" per line and decodes a ${label} character split across two reads`, async (t) => {
       // Checks the client's framing and encoding against a harness server: the exact bytes of each
-      // typed line, a reply split inside its characters, and bye on the wire followed by FIN.
+      // typed line, a reply whose first character arrives in two reads (the streaming decoder keeps
+      // the first half), and bye on the wire followed by FIN.
       const { client, connection, wire } = await clientAgainstHarness(t, flags);
       client.writeLine(CHINESE);
       assert.deepEqual(await wire.line(), lineBytes(CHINESE, encoding));
-      await writeBytewise(connection, lineBytes(REPLY, encoding));
+      await sendWithSplitCharacter(connection, client, 'server', REPLY, encoding);
       await printed(client, `server: ${REPLY}`);
       client.writeLine('bye');
       assert.deepEqual(await wire.line(), lineBytes('bye', encoding));
@@ -251,11 +279,11 @@ suite(target, 'lesson', () => {
       assert.deepEqual(await client.exit(), OK);
     });
 
-    it(`server decodes ${label} lines arriving one byte per write and sends ${label} bytes plus "\\n" per line`, async (t) => {
-      // Checks the server's framing and encoding against a harness client: a line and then bye,
-      // each split into single bytes, and the exact bytes of the typed reply.
+    it(`server decodes a ${label} character split across two reads and sends ${label} bytes plus "\\n" per line`, async (t) => {
+      // Checks the server's framing and encoding against a harness client: a line whose first
+      // character arrives in two reads, bye one byte per write, and the exact bytes of the reply.
       const { server, socket, wire } = await serverAgainstHarness(t, flags);
-      await writeBytewise(socket, lineBytes(CHINESE, encoding));
+      await sendWithSplitCharacter(socket, server, 'client', CHINESE, encoding);
       await printed(server, `client: ${CHINESE}`);
       server.writeLine(REPLY);
       assert.deepEqual(await wire.line(), lineBytes(REPLY, encoding));
@@ -264,21 +292,24 @@ suite(target, 'lesson', () => {
       assert.deepEqual(await wire.rest('the server to close its side after bye'), Buffer.alloc(0));
       socket.end();
       assert.deepEqual(await server.exit(), OK);
-      assert.deepEqual(linesStarting(server, 'client:'), [`client: ${CHINESE}`, 'client: bye']);
+      assert.deepEqual(linesStarting(server, 'client:'), ['client: first', `client: ${CHINESE}`, 'client: bye']);
     });
   }
 
   // ---- a stream, not messages ----
 
-  it('server prints whole lines whatever the chunks: "hel" + "lo\\nhow ar" + "e you?\\nb" + "ye\\n"', async (t) => {
-    // Checks the framing on chunk boundaries that fall inside lines and between them; the
-    // note's one recv() per message would print "hel" as a message and never see "bye".
+  it('server reassembles lines that reads cut anywhere: "hello\\nhow ar" + "e you?\\nb" + "ye\\n"', async (t) => {
+    // Checks the framing where reads end inside lines: each write waits until the server has
+    // printed the line it completed, so the start of the next line is certainly waiting in the
+    // server when the rest arrives. One recv() per message, as in the note, would print
+    // "hello\nhow ar" as one message and never see "bye".
     const { server, socket } = await serverAgainstHarness(t);
-    socket.setNoDelay(true); // each write leaves at once, in its own segment
     // #region stream-demo
-    for (const chunk of ['hel', 'lo\nhow ar', 'e you?\nb', 'ye\n']) {
-      await writeCoalesced(socket, [Buffer.from(chunk)]); // four writes: the server's reads may split or join them
-    }
+    await send(socket, 'hello\nhow ar');
+    await printed(server, 'client: hello');
+    await send(socket, 'e you?\nb');
+    await printed(server, 'client: how are you?');
+    await send(socket, 'ye\n');
     await printed(server, 'the client said bye; conversation over');
     assert.deepEqual(linesStarting(server, 'client:'), ['client: hello', 'client: how are you?', 'client: bye']);
     // #endregion stream-demo
@@ -330,8 +361,7 @@ suite(target, 'lesson', () => {
     client.writeLine('one');
     client.writeLine('two');
     assert.deepEqual(await wire.line(), lineBytes('one'));
-    // The one timed wait: the absence of data has no event to wait for.
-    await expectNoDataFor(connection, 300, "the client sent its second line before the server's turn was over");
+    await wire.nothingMoreFor(300, "the client sent its second line before the server's turn was over");
     connection.write(lineBytes('ok'));
     assert.deepEqual(await wire.line(), lineBytes('two'));
   });
@@ -340,8 +370,7 @@ suite(target, 'lesson', () => {
     // Checks that the client speaks first: the server's early line waits for it.
     const { server, socket, wire } = await serverAgainstHarness(t);
     server.writeLine('early');
-    // The one timed wait: the absence of data has no event to wait for.
-    await expectNoDataFor(socket, 300, 'the server spoke before the client, out of turn');
+    await wire.nothingMoreFor(300, 'the server spoke before the client, out of turn');
     socket.write(lineBytes('hi'));
     assert.deepEqual(await wire.line(), lineBytes('early'));
     await printed(server, 'client: hi');
