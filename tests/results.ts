@@ -1,5 +1,5 @@
 // Runs one lesson test file and reports each test's outcome as data, for the repository's own
-// checks (tests/exercises.test.ts) and the grader. As a program it prints one JSON object per
+// checks (tests/grader.test.ts) and the grader. As a program it prints one JSON object per
 // finished test; testResults() spawns it with the environment that picks the programs and suites.
 //   node --import tsx tests/results.ts lessons/04-tcp-server/04-tcp-server.test.ts
 
