@@ -352,6 +352,18 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await client.exit(), OK);
   });
 
+  it('an empty typed line goes out as "\\n" and counts as a turn', async (t) => {
+    // Checks that an empty message is one byte on the wire (the note's send(b'') sends nothing and
+    // both sides hang), and that the server's answer to it is then allowed out.
+    const { client, connection, wire } = await clientAgainstHarness(t);
+    client.writeLine('');
+    assert.deepEqual(await wire.line(), Buffer.from('\n'));
+    await send(connection, lineBytes(''));
+    await printed(client, 'server: ');
+    client.writeLine('still here');
+    assert.deepEqual(await wire.line(), lineBytes('still here'));
+  });
+
   // ---- turns ----
 
   it('client holds a line typed out of turn until the server has answered', async (t) => {
