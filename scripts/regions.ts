@@ -52,10 +52,13 @@ export function codeIncludes(markdownFile: string): CodeInclude[] {
   });
 }
 
-/** Rewrites every include block of `markdownFile` from its source; returns what could not be rewritten. */
-export function writeIncludes(markdownFile: string): string[] {
+/**
+ * `markdown` (the text of `markdownFile`) with every include block taken from its source region, and
+ * what could not be; the book renders this, so it shows the tested code even before a README is fixed.
+ */
+export function expandIncludes(markdownFile: string, markdown: string): { markdown: string; problems: string[] } {
   const problems: string[] = [];
-  const markdown = readFileSync(markdownFile, 'utf8').replace(MARKER, (block, file: string, region: string, lang: string) => {
+  const expanded = markdown.replace(MARKER, (block, file: string, region: string, lang: string) => {
     const { code, problem } = markedRegion(markdownFile, file, region);
     if (code === undefined) {
       problems.push(`${markdownFile}: ${problem}`);
@@ -63,6 +66,12 @@ export function writeIncludes(markdownFile: string): string[] {
     }
     return `<!-- code: ${file}#${region} -->\n\`\`\`${lang}\n${code}\`\`\``;
   });
+  return { markdown: expanded, problems };
+}
+
+/** Rewrites every include block of `markdownFile` from its source; returns what could not be rewritten. */
+export function writeIncludes(markdownFile: string): string[] {
+  const { markdown, problems } = expandIncludes(markdownFile, readFileSync(markdownFile, 'utf8'));
   writeFileSync(markdownFile, markdown);
   return problems;
 }
