@@ -2,7 +2,7 @@
 //
 // - lessonTarget() says which folder of programs the tests run against: the lesson's own, or
 //   SOCKET_LESSONS_PROGRAMS (a student's folder with the same file names), and which suites run.
-// - start() spawns a program as `node --import tsx FILE`, reads its ready line, writes stdin,
+// - start() spawns a program as `node --import <TypeScript loader> FILE` (scripts/run-ts), reads its ready line, writes stdin,
 //   waits for output or exit with a timeout that fails with the output so far.
 // - tcp/udp helpers are raw harness-side peers that can write one byte per write, or several
 //   messages in one write.
@@ -17,9 +17,10 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadLesson, REPO_ROOT } from '../scripts/manifest.ts';
+import { typescriptLoaderArgs } from '../scripts/run-ts/index.ts';
 
 /**
  * How long any single wait may take before the test fails with what it saw so far. Generous,
@@ -270,7 +271,7 @@ export class Program {
 }
 
 /**
- * Spawns the target's program for `file`: `node --import tsx <target.dir>/<file> ...args`, or the
+ * Spawns the target's program for `file`: `node <TypeScript loader> <target.dir>/<file> ...args`, or the
  * command programs.json names for it. It is killed when the test ends.
  */
 export function start(t: TestContext, target: Target, file: string, args: string[] = []): Program {
@@ -279,9 +280,12 @@ export function start(t: TestContext, target: Target, file: string, args: string
   return contain(t, new Program(file, command, args, target.dir));
 }
 
-/** Spawns `node --import tsx FILE ...args` from the repository root; it is killed when the test ends. */
+/**
+ * Spawns `node <TypeScript loader> FILE ...args` from the repository root (scripts/run-ts: the file
+ * is transpiled once, not at every start as with --import tsx); it is killed when the test ends.
+ */
 export function startFile(t: TestContext, file: string, args: string[] = []): Program {
-  return contain(t, new Program(path.basename(file), [process.execPath, '--import', 'tsx', file], args, REPO_ROOT));
+  return contain(t, new Program(path.basename(file), [process.execPath, ...typescriptLoaderArgs(), file], args, REPO_ROOT));
 }
 
 /** Kills the program when the test ends, and fails the test if it flooded or left a process behind. */
@@ -486,6 +490,30 @@ export async function expectOneLineError(program: Program, code: number, pattern
   if (exit.code !== code) throw new Error(`${program.name} should exit with code ${code}, got ${describeExit(exit)}${context}`);
   if (lines.length !== 1) throw new Error(`${program.name} should print exactly one line on stderr, printed ${lines.length}${context}`);
   if (!pattern.test(lines[0]!)) throw new Error(`${program.name}'s error line should match ${pattern}${context}`);
+}
+
+/** A wrong command line, and what the one error line must mention. */
+export type BadFlag = [label: string, args: string[], pattern: RegExp];
+
+/** The usage errors every lesson program rejects with exit 2 and one line on stderr. */
+export const COMMON_BAD_FLAGS: BadFlag[] = [
+  ['a port that is not a number', ['--port', 'abc'], /port/],
+  ['a port above 65535', ['--port', '70000'], /port/],
+  ['an unknown flag', ['--colour', 'blue'], /colour/],
+  ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
+];
+
+/**
+ * One test per bad flag: `NAME rejects LABEL with exit 2 and one line`, where NAME is the file name
+ * unless `name` says otherwise; `extraArgs` go after the flag on every run (a required argument).
+ */
+export function itRejectsBadFlags(target: Target, file: string, flags: BadFlag[], options: { name?: string; extraArgs?: string[] } = {}): void {
+  for (const [label, args, pattern] of flags) {
+    it(`${options.name ?? file} rejects ${label} with exit 2 and one line`, async (t) => {
+      // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
+      await expectOneLineError(start(t, target, file, [...args, ...(options.extraArgs ?? [])]), 2, pattern);
+    });
+  }
 }
 
 /** A RegExp that matches `text` literally. */

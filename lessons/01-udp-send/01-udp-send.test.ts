@@ -19,6 +19,8 @@ import {
   type Datagram,
   type Program,
   type UdpPeer,
+  COMMON_BAD_FLAGS,
+  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -240,21 +242,7 @@ suite(target, 'lesson', () => {
     assert.match(bigSender.stderr, /65527/);
   });
 
-  const badFlags: [string, string[], RegExp][] = [
-    ['a port that is not a number', ['--port', 'abc'], /port/],
-    ['a port above 65535', ['--port', '70000'], /port/],
-    ['an unknown flag', ['--colour', 'blue'], /colour/],
-    ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
-  ];
-  for (const file of ['listener.ts', 'sender.ts']) {
-    for (const [label, args, pattern] of badFlags) {
-      it(`${file} rejects ${label} with exit 2 and one line`, async (t) => {
-        // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
-        const program = start(t, target, file, args);
-        await expectOneLineError(program, 2, pattern);
-      });
-    }
-  }
+  for (const file of ['listener.ts', 'sender.ts']) itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);
 
   it('sender rejects port 0 as a destination, and listener a --count that is not a whole number', async (t) => {
     // Checks the two program-specific flags: port 0 can be bound but not sent to.

@@ -18,6 +18,9 @@ import {
   type Datagram,
   type Program,
   type UdpPeer,
+  COMMON_BAD_FLAGS,
+  itRejectsBadFlags,
+  type BadFlag,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -306,25 +309,11 @@ suite(target, 'lesson', () => {
     await big.waitFor(new RegExp(`^reply from \\[::1\\]:${harness.port}: ok$`, 'm'));
   });
 
-  const badFlags: [string, string[], RegExp][] = [
-    ['a port that is not a number', ['--port', 'abc'], /port/],
-    ['a port above 65535', ['--port', '70000'], /port/],
-    ['an unknown flag', ['--colour', 'blue'], /colour/],
-    ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
-  ];
-  const ownFlags: [string, [string, string[], RegExp][]][] = [
+  const ownFlags: [string, BadFlag[]][] = [
     ['receiver.ts', [['a --count that is not a whole number', ['--count', '-1'], /count/]]],
     ['asker.ts', [['a --timeout that is not a number of seconds', ['--timeout', 'soon'], /timeout/], ['a --timeout of 0', ['--timeout', '0'], /timeout/]]],
   ];
-  for (const [file, extra] of ownFlags) {
-    for (const [label, args, pattern] of [...badFlags, ...extra]) {
-      it(`${file} rejects ${label} with exit 2 and one line`, async (t) => {
-        // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
-        const program = start(t, target, file, args);
-        await expectOneLineError(program, 2, pattern);
-      });
-    }
-  }
+  for (const [file, extra] of ownFlags) itRejectsBadFlags(target, file, [...COMMON_BAD_FLAGS, ...extra]);
 
   it('receiver reports a UDP port already bound in one line and exits 1', async (t) => {
     // Checks EADDRINUSE: Node's dgram sets SO_REUSEADDR only when asked (reuseAddr), so a second

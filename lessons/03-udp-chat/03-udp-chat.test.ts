@@ -17,6 +17,9 @@ import {
   suite,
   type Program,
   type UdpPeer,
+  COMMON_BAD_FLAGS,
+  itRejectsBadFlags,
+  type BadFlag,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -324,21 +327,11 @@ suite(target, 'lesson', () => {
     assert.match(alice.stderrLines()[0]!, /IPv6/);
   });
 
-  const badFlags: [string, string[], RegExp][] = [
-    ['a port that is not a number', ['--port', 'abc'], /port/],
-    ['a port above 65535', ['--port', '70000'], /port/],
-    ['an unknown flag', ['--colour', 'blue'], /colour/],
-    ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
+  const receiveTimeout: BadFlag[] = [
     ['a receive timeout that is not a number', ['--receive-timeout', 'soon'], /receive-timeout/],
     ['a receive timeout of 0', ['--receive-timeout', '0'], /receive-timeout/],
   ];
-  for (const [label, args, pattern] of badFlags) {
-    it(`chat rejects ${label} with exit 2 and one line`, async (t) => {
-      // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
-      const chat = start(t, target, 'chat.ts', args);
-      await expectOneLineError(chat, 2, pattern);
-    });
-  }
+  itRejectsBadFlags(target, 'chat.ts', [...COMMON_BAD_FLAGS, ...receiveTimeout], { name: 'chat' });
 
   it('chat reports a UDP port already in use in one line and exits 1', async (t) => {
     // Checks EADDRINUSE on bind: the note's fixed port 7890 meant a second copy on one machine

@@ -21,6 +21,8 @@ import {
   withTimeout,
   writeBytewise,
   type Program,
+  COMMON_BAD_FLAGS,
+  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -143,21 +145,7 @@ suite(target, 'lesson', () => {
     assert.equal((await receivedLine(server)).text, CHINESE);
   });
 
-  const badFlags: [string, string[], RegExp][] = [
-    ['a port that is not a number', ['--port', 'abc'], /port/],
-    ['a port above 65535', ['--port', '70000'], /port/],
-    ['an unknown flag', ['--colour', 'blue'], /colour/],
-    ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
-  ];
-  for (const file of ['server.ts', 'client.ts']) {
-    for (const [label, args, pattern] of badFlags) {
-      it(`${file} rejects ${label} with exit 2 and one line`, async (t) => {
-        // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
-        const program = start(t, target, file, args);
-        await expectOneLineError(program, 2, pattern);
-      });
-    }
-  }
+  for (const file of ['server.ts', 'client.ts']) itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);
 
   it('server reports a port already in use in one line and exits 1', async (t) => {
     // Checks EADDRINUSE handling: one clear line, exit 1, no stack trace.

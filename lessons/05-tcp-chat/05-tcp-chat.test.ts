@@ -22,6 +22,9 @@ import {
   writeBytewise,
   writeCoalesced,
   type Program,
+  COMMON_BAD_FLAGS,
+  itRejectsBadFlags,
+  type BadFlag,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -470,22 +473,8 @@ suite(target, 'lesson', () => {
 
   // ---- flags and errors a user can cause ----
 
-  const badFlags: [string, string[], RegExp][] = [
-    ['a port that is not a number', ['--port', 'abc'], /port/],
-    ['a port above 65535', ['--port', '70000'], /port/],
-    ['an unknown flag', ['--colour', 'blue'], /colour/],
-    ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
-    ['a timeout that is not a whole number of seconds', ['--timeout', 'soon'], /timeout/],
-  ];
-  for (const file of ['server.ts', 'client.ts']) {
-    for (const [label, args, pattern] of badFlags) {
-      it(`${file} rejects ${label} with exit 2 and one line`, async (t) => {
-        // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
-        const program = start(t, target, file, args);
-        await expectOneLineError(program, 2, pattern);
-      });
-    }
-  }
+  const timeout: BadFlag = ['a timeout that is not a whole number of seconds', ['--timeout', 'soon'], /timeout/];
+  for (const file of ['server.ts', 'client.ts']) itRejectsBadFlags(target, file, [...COMMON_BAD_FLAGS, timeout]);
 
   it('server reports a port already in use in one line and exits 1', async (t) => {
     // Checks EADDRINUSE handling: one clear line, exit 1, no stack trace.

@@ -16,6 +16,9 @@ import {
   startListening,
   suite,
   type Program,
+  type BadFlag,
+  COMMON_BAD_FLAGS,
+  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -281,20 +284,11 @@ suite(target, 'lesson', () => {
     await endsCleanly(bob);
   });
 
-  const badFlags: [string, string[], RegExp][] = [
-    ['a port that is not a number', ['--port', 'abc'], /port/],
-    ['a port above 65535', ['--port', '70000'], /port/],
+  const peerFlags: BadFlag[] = [
     ['a peer port of 0', ['--port', '0', '--peer-port', '0'], /peer-port/],
-    ['an unknown flag', ['--colour', 'blue'], /colour/],
-    ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
     ['an IPv6 --peer-host for an IPv4 socket', ['--port', '0', '--peer-host', '::1', '--peer-port', '9'], /::1/],
   ];
-  for (const [label, args, pattern] of badFlags) {
-    it(`peer rejects ${label} with exit 2 and one line`, async (t) => {
-      // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
-      await expectOneLineError(start(t, target, 'peer.ts', args), 2, pattern);
-    });
-  }
+  itRejectsBadFlags(target, 'peer.ts', [...COMMON_BAD_FLAGS, ...peerFlags], { name: 'peer' });
 
   it('peer reports a port already bound in one line and exits 1', async (t) => {
     // Checks EADDRINUSE on bind: the note's fixed port 8080 taken by another program.

@@ -24,6 +24,8 @@ import {
   writeCoalesced,
   type Datagram,
   type UdpPeer,
+  COMMON_BAD_FLAGS,
+  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -505,20 +507,7 @@ suite(target, 'lesson', () => {
     assert.equal(udpClient.stdout, 'reply: Hello, Sarah!\n');
   });
 
-  const badFlags: [string, string[], RegExp][] = [
-    ['a port that is not a number', ['--port', 'abc'], /port/],
-    ['a port above 65535', ['--port', '70000'], /port/],
-    ['an unknown flag', ['--colour', 'blue'], /colour/],
-    ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
-  ];
-  for (const file of ['tcp-server.ts', 'tcp-client.ts', 'udp-server.ts', 'udp-client.ts']) {
-    for (const [label, args, pattern] of badFlags) {
-      it(`${file} rejects ${label} with exit 2 and one line`, async (t) => {
-        // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
-        await expectOneLineError(start(t, target, file, args), 2, pattern);
-      });
-    }
-  }
+  for (const file of ['tcp-server.ts', 'tcp-client.ts', 'udp-server.ts', 'udp-client.ts']) itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);
 
   it('the TCP programs refuse an encoding in which "\\n" is not the byte 0x0a', async (t) => {
     // Checks that line framing is never attempted in utf-16, where "\n" is two bytes and 0x0a

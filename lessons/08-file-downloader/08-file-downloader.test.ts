@@ -31,6 +31,8 @@ import {
   writeBytewise,
   writeCoalesced,
   type Program,
+  COMMON_BAD_FLAGS,
+  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -556,21 +558,8 @@ suite(target, 'lesson', () => {
 
   // ---- flags and errors a user can cause ----
 
-  const badFlags: [string, string[], RegExp][] = [
-    ['a port that is not a number', ['--port', 'abc'], /port/],
-    ['a port above 65535', ['--port', '70000'], /port/],
-    ['an unknown flag', ['--colour', 'blue'], /colour/],
-    ['an unknown encoding', ['--encoding', 'klingon'], /klingon/],
-  ];
-  for (const file of ['server.ts', 'client.ts']) {
-    for (const [label, args, expected] of badFlags) {
-      it(`${file} rejects ${label} with exit 2 and one line`, async (t) => {
-        // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
-        const program = start(t, target, file, [...args, ...(file === 'client.ts' ? ['--name', 'x.txt'] : [])]);
-        await expectOneLineError(program, 2, expected);
-      });
-    }
-  }
+  itRejectsBadFlags(target, 'server.ts', COMMON_BAD_FLAGS);
+  itRejectsBadFlags(target, 'client.ts', COMMON_BAD_FLAGS, { extraArgs: ['--name', 'x.txt'] });
 
   it('server rejects a --root that is not a folder with exit 2 and one line', async (t) => {
     // Checks that a typo in --root is reported at start, not as "not-found" to every client.
