@@ -8,6 +8,7 @@ import { run } from 'node:test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from '../scripts/manifest.ts';
+import { typescriptLoaderArgs } from '../scripts/run-ts/index.ts';
 import { literal } from './harness.ts';
 
 export interface TestResult {
@@ -35,7 +36,8 @@ export function testResults(testFile: string, env: Record<string, string>, optio
     // Without NODE_TEST_CONTEXT, which node:test sets in its test processes: inherited, it would make
     // the nested run talk node:test's internal protocol instead of letting us read its events.
     const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, testFile], {
+    // Through scripts/run-ts rather than tsx, and run() passes the same loader on to the test file's process.
+    const child = spawn(process.execPath, [...typescriptLoaderArgs(), SELF, testFile], {
       cwd: REPO_ROOT,
       env: { ...inherited, ...env, ...(options.only ? { [ONLY_VARIABLE]: JSON.stringify(options.only) } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +80,7 @@ if (process.argv[1] === SELF) {
     process.exit(2);
   }
   const suites: string[] = [];
-  // run() starts the file in its own process with our exec arguments (--import tsx) and environment.
+  // run() starts the file in its own process with our exec arguments (the TypeScript loader) and environment.
   const only = process.env[ONLY_VARIABLE] ? (JSON.parse(process.env[ONLY_VARIABLE]) as string[]) : undefined;
   const testNamePatterns = only?.map((name) => new RegExp(`^${literal(name)}$`));
   for await (const event of run({ files: [file], timeout: PER_TEST_TIMEOUT_MS, ...(testNamePatterns ? { testNamePatterns } : {}) })) {
