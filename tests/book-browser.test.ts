@@ -65,16 +65,24 @@ it('the book works in Chromium: every lesson listed, next links first to last, h
   }
   assert.deepEqual(visited, lessons.map(lessonPage), 'the next links lead through every lesson in order');
 
-  // Screenshots of a lesson page with code, for a person to look at.
+  // Screenshots of a lesson page, for a person to look at: its top (title, prev/next), its first
+  // highlighted code, and a wide table on a phone.
   const shown = lessons.find((l) => l.id.startsWith('04')) ?? lessons[0]!;
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.goto(pathToFileURL(path.join(dir, lessonPage(shown))).href);
-  const desktop = path.join(SCREENSHOTS, `${shown.id}-desktop.png`);
-  await page.screenshot({ path: desktop });
+  const saved: string[] = [];
+  const shoot = async (name: string, scrollTo?: string): Promise<void> => {
+    if (scrollTo) await page.locator(scrollTo).first().evaluate((e) => e.scrollIntoView());
+    else await page.evaluate(() => window.scrollTo(0, 0));
+    saved.push(path.join(SCREENSHOTS, `${shown.id}-${name}.png`));
+    await page.screenshot({ path: saved.at(-1)! });
+  };
+  await shoot('desktop');
+  await shoot('desktop-code', (await page.locator('p.code-source').count()) > 0 ? 'p.code-source' : 'main h1');
   await page.setViewportSize({ width: 390, height: 844 });
-  const phone = path.join(SCREENSHOTS, `${shown.id}-phone.png`);
-  await page.screenshot({ path: phone });
-  t.diagnostic(`screenshots: ${desktop} ${phone}`);
+  await shoot('phone');
+  await shoot('phone-table', 'table');
+  t.diagnostic(`screenshots: ${saved.join(' ')}`);
 
   assert.deepEqual(errors, [], 'console errors, failed or network requests');
 });
