@@ -74,7 +74,7 @@ export function buildBook(dir: string): BuiltBook {
       if (!isRelativeLink(link)) return link;
       const [rawPath = '', fragment] = splitFragment(link);
       const target = path.resolve(path.dirname(source), decodeURI(rawPath));
-      if (!target.startsWith(REPO_ROOT) || !existsSync(target)) {
+      if (path.relative(REPO_ROOT, target).startsWith('..') || !existsSync(target)) {
         problems.push(`${path.relative(REPO_ROOT, source)}: link '${link}' leads to no file of the repository`);
         return link;
       }
