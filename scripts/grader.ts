@@ -154,7 +154,11 @@ export function killProcessesUnder(dir: string): string[] {
 export async function gradeStaged(submission: Submission, staged: string, options: GradeOptions = {}): Promise<Grade> {
   const started = performance.now();
   const { lesson } = submission;
-  const env: Record<string, string> = { SOCKET_LESSONS_PROGRAMS: staged, SOCKET_LESSONS_SUITES: (options.suites ?? ['lesson', 'exercise']).join(',') };
+  const env: Record<string, string> = {
+    SOCKET_LESSONS_PROGRAMS: staged,
+    SOCKET_LESSONS_SUITES: (options.suites ?? ['lesson', 'exercise']).join(','),
+    SOCKET_LESSONS_STAGED: '1', // our own copy: the harness may transpile the programs beside themselves
+  };
   if (options.waitMs) env.SOCKET_LESSONS_WAIT_MS = String(options.waitMs);
   const testFile = path.join(lesson.dir, `${lesson.id}.test.ts`);
   const results = await testResults(testFile, env, { timeoutMs: options.timeoutMs ?? 180_000, ...(options.only ? { only: options.only } : {}) });

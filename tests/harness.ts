@@ -20,7 +20,7 @@ import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadLesson, REPO_ROOT } from '../scripts/manifest.ts';
-import { typescriptLoaderArgs } from '../scripts/run-ts/index.ts';
+import { nodeArgsFor } from '../scripts/run-ts/index.ts';
 
 /**
  * How long any single wait may take before the test fails with what it saw so far. Generous,
@@ -40,6 +40,12 @@ export interface Target {
   suites: Set<Suite>;
   /** Program file -> command (from the folder's programs.json), for programs not written in TypeScript. */
   commands: Map<string, string[]>;
+  /**
+   * SOCKET_LESSONS_STAGED=1: `dir` is a copy made for this run (the grader's staging folder), so the
+   * harness may write into it: each program is transpiled once beside itself and runs as plain
+   * JavaScript (scripts/run-ts), the cheapest start there is.
+   */
+  staged: boolean;
 }
 
 /**
@@ -61,7 +67,8 @@ export function lessonTarget(testFileUrl: string): Target {
   for (const name of names) {
     if (name !== 'lesson' && name !== 'exercise') throw new Error(`SOCKET_LESSONS_SUITES: unknown suite '${name}'`);
   }
-  return { lesson: path.basename(lessonDir), dir, suites: new Set(names as Suite[]), commands: readCommands(lessonDir, dir) };
+  const staged = process.env.SOCKET_LESSONS_STAGED === '1' && process.env.SOCKET_LESSONS_PROGRAMS !== undefined;
+  return { lesson: path.basename(lessonDir), dir, suites: new Set(names as Suite[]), commands: readCommands(lessonDir, dir), staged };
 }
 
 function readCommands(lessonDir: string, dir: string): Map<string, string[]> {
@@ -276,16 +283,17 @@ export class Program {
  */
 export function start(t: TestContext, target: Target, file: string, args: string[] = []): Program {
   const command = target.commands.get(file);
-  if (!command) return startFile(t, path.join(target.dir, file), args);
+  if (!command) return startFile(t, path.join(target.dir, file), args, target.staged);
   return contain(t, new Program(file, command, args, target.dir));
 }
 
 /**
  * Spawns `node <TypeScript loader> FILE ...args` from the repository root (scripts/run-ts: the file
- * is transpiled once, not at every start as with --import tsx); it is killed when the test ends.
+ * is transpiled once, not at every start as with --import tsx), or with `staged`, the JavaScript
+ * transpiled beside FILE; it is killed when the test ends.
  */
-export function startFile(t: TestContext, file: string, args: string[] = []): Program {
-  return contain(t, new Program(path.basename(file), [process.execPath, ...typescriptLoaderArgs(), file], args, REPO_ROOT));
+export function startFile(t: TestContext, file: string, args: string[] = [], staged = false): Program {
+  return contain(t, new Program(path.basename(file), [process.execPath, ...nodeArgsFor(file, staged)], args, REPO_ROOT));
 }
 
 /** Kills the program when the test ends, and fails the test if it flooded or left a process behind. */

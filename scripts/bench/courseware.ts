@@ -1,0 +1,107 @@
+// Benchmark 3: the courseware's own speed. The wall time of the lesson runner's demo, of grading
+// one student on one lesson, and of grading a class of copies of a solution on every core. The
+// baseline of the first two is the same command with every program started by `--import tsx`
+// (SOCKET_LESSONS_RUN_TS=tsx), as the repository did before scripts/run-ts; rounds alternate.
+
+import { cpSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, SOLUTIONS_DIR } from '../manifest.ts';
+import { runToEnd } from './processes.ts';
+import { load, medianOf } from './stats.ts';
+import type { Workspace } from './workspace.ts';
+
+const LESSON = '04-tcp-server';
+const STEP_LIMIT_MS = 300_000; // one command, whatever happens
+
+export interface TimedRun {
+  side: 'lesson' | 'baseline';
+  seconds: number;
+  ok: boolean;
+  load: number;
+}
+
+export interface Timed {
+  command: string;
+  runs: TimedRun[];
+  lesson: number | undefined; // median seconds
+  baseline: number | undefined;
+}
+
+export interface CoursewareResult {
+  demo: Timed;
+  gradeOne: Timed;
+  gradeClass: { command: string; students: number; jobs: number; seconds: number; allFullMarks: boolean; oneByOneSeconds: number | undefined; load: number };
+}
+
+export async function benchCourseware(work: Workspace, options: { rounds: number; students: number; log: (line: string) => void }): Promise<CoursewareResult> {
+  const { rounds, students, log } = options;
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const demo = await alternate(
+    `npm run lesson ${LESSON} -- --demo`,
+    [npm, 'run', '--silent', 'lesson', LESSON, '--', '--demo'],
+    (r) => r.code === 0 && /done: every program finished/.test(r.stdout),
+    rounds,
+    log,
+  );
+  const gradeOne = await alternate(
+    `node --import tsx scripts/grade.ts ${LESSON} solutions/${LESSON}`,
+    [process.execPath, '--import', 'tsx', 'scripts/grade.ts', LESSON, path.join(SOLUTIONS_DIR, LESSON)],
+    (r) => r.code === 0 && /^score: 100 /m.test(r.stdout),
+    rounds,
+    log,
+  );
+
+  // A class: copies of the reference solution, graded `jobs` at a time (the default: one per core).
+  const classDir = work.path('class');
+  for (let i = 1; i <= students; i++) cpSync(path.join(SOLUTIONS_DIR, LESSON), path.join(classDir, `student-${String(i).padStart(2, '0')}`), { recursive: true });
+  const reports = work.path('reports');
+  mkdirSync(reports);
+  const jobs = os.availableParallelism();
+  const result = await runToEnd([process.execPath, '--import', 'tsx', 'scripts/grade.ts', LESSON, classDir, '--report', reports], { cwd: REPO_ROOT, timeoutMs: STEP_LIMIT_MS * 2 });
+  const scores = [...result.stdout.matchAll(/^student-\d+\s+\S+\s+\S+\s+(\d+)$/gm)].map((m) => Number(m[1]));
+  const allFullMarks = result.code === 0 && scores.length === students && scores.every((s) => s === 100);
+  const seconds = result.ms / 1000;
+  // The baseline: the same students graded one after another, each as long as one alone.
+  const oneByOne = gradeOne.lesson === undefined ? undefined : gradeOne.lesson * students;
+  log(`courseware: grading ${students} copies, ${jobs} at a time: ${seconds.toFixed(1)} s, all 100: ${allFullMarks} (load ${load()})`);
+  if (!allFullMarks) log(`courseware: grading the class: ${result.stdout.slice(-800)}${result.stderr.slice(-800)}`);
+  return {
+    demo,
+    gradeOne,
+    gradeClass: {
+      command: `node --import tsx scripts/grade.ts ${LESSON} CLASS (${students} copies of solutions/${LESSON}, --jobs ${jobs})`,
+      students,
+      jobs,
+      seconds,
+      allFullMarks,
+      oneByOneSeconds: oneByOne,
+      load: load(),
+    },
+  };
+}
+
+/** Runs `argv` as it is (lesson) and with SOCKET_LESSONS_RUN_TS=tsx (baseline), alternating. */
+async function alternate(
+  command: string,
+  argv: string[],
+  succeeded: (r: { code: number | null; stdout: string }) => boolean,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<Timed> {
+  const runs: TimedRun[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? (['lesson', 'baseline'] as const) : (['baseline', 'lesson'] as const);
+    for (const side of order) {
+      const { NODE_TEST_CONTEXT: _, SOCKET_LESSONS_RUN_TS: __, ...inherited } = process.env;
+      const env: NodeJS.ProcessEnv = { ...inherited, NO_COLOR: '1', ...(side === 'baseline' ? { SOCKET_LESSONS_RUN_TS: 'tsx' } : {}) };
+      const result = await runToEnd(argv, { cwd: REPO_ROOT, env, timeoutMs: STEP_LIMIT_MS });
+      const ok = succeeded(result);
+      runs.push({ side, seconds: result.ms / 1000, ok, load: load() });
+      log(`courseware: ${command} (${side === 'lesson' ? 'scripts/run-ts' : '--import tsx'}) round ${round + 1}: ${(result.ms / 1000).toFixed(2)} s${ok ? '' : ' FAILED'} (load ${load()})`);
+      if (!ok) log(`courseware: its output ends with: ${result.stdout.slice(-600)}${result.stderr.slice(-600)}`);
+    }
+  }
+  const median = (side: TimedRun['side']): number | undefined => medianOf(runs.filter((r) => r.side === side && r.ok).map((r) => r.seconds));
+  return { command, runs, lesson: median('lesson'), baseline: median('baseline') };
+}

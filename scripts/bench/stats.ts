@@ -1,0 +1,23 @@
+// Small numeric helpers for the benchmark: medians, and the machine's load while it ran.
+
+import os from 'node:os';
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The median of the values that are numbers, or undefined when there are none. */
+export function medianOf(values: (number | undefined | null)[]): number | undefined {
+  const numbers = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return numbers.length === 0 ? undefined : median(numbers);
+}
+
+export const MiB = 1024 * 1024;
+
+/** The 1-minute load average, the figure that says how busy the machine was. */
+export function load(): number {
+  return Math.round(os.loadavg()[0]! * 100) / 100;
+}
