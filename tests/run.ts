@@ -27,10 +27,12 @@ if (files.length === 0) {
 }
 
 // The runner forwards --import tsx to each test file's process; files run two at a time because
-// the tests mostly wait on child programs and sockets, not on the CPU.
+// the tests mostly wait on child programs and sockets, not on the CPU. --test-timeout bounds a
+// whole file: every wait inside is bounded far below it (10 s per wait, 180 s per graded folder),
+// so it only catches a hang they missed; the grader's checks of every lesson take minutes.
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-timeout=120000', ...files.map((f) => path.relative(REPO_ROOT, f))],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-timeout=900000', ...files.map((f) => path.relative(REPO_ROOT, f))],
   { cwd: REPO_ROOT, env, stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
