@@ -3,7 +3,7 @@
 // baseline of the first two is the same command with every program started by `--import tsx`
 // (SOCKET_LESSONS_RUN_TS=tsx), as the repository did before scripts/run-ts; rounds alternate.
 
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, SOLUTIONS_DIR } from '../manifest.ts';
@@ -31,7 +31,19 @@ export interface Timed {
 export interface CoursewareResult {
   demo: Timed;
   gradeOne: Timed;
-  gradeClass: { command: string; students: number; jobs: number; seconds: number; allFullMarks: boolean; oneByOneSeconds: number | undefined; load: number };
+  gradeClass: {
+    command: string;
+    students: number;
+    jobs: number;
+    seconds: number;
+    allFullMarks: boolean;
+    /** Copies that scored below 100 (every copy is the reference solution). */
+    below100: number;
+    /** Test name -> how many copies of the (correct) solution failed it: a test that is not reliable under load. */
+    failures: Record<string, number>;
+    oneByOneSeconds: number | undefined;
+    load: number;
+  };
 }
 
 export async function benchCourseware(work: Workspace, options: { rounds: number; students: number; log: (line: string) => void }): Promise<CoursewareResult> {
@@ -64,8 +76,10 @@ export async function benchCourseware(work: Workspace, options: { rounds: number
   const seconds = result.ms / 1000;
   // The baseline: the same students graded one after another, each as long as one alone.
   const oneByOne = gradeOne.lesson === undefined ? undefined : gradeOne.lesson * students;
+  const failures = failedTests(path.join(reports, 'grade-report.json'));
   log(`courseware: grading ${students} copies, ${jobs} at a time: ${seconds.toFixed(1)} s, all 100: ${allFullMarks} (load ${load()})`);
-  if (!allFullMarks) log(`courseware: grading the class: ${result.stdout.slice(-800)}${result.stderr.slice(-800)}`);
+  for (const [name, count] of Object.entries(failures)) log(`courseware: failed by ${count} of ${students} copies of the solution: ${name}`);
+  if (!allFullMarks && Object.keys(failures).length === 0) log(`courseware: grading the class: ${result.stdout.slice(-800)}${result.stderr.slice(-800)}`);
   return {
     demo,
     gradeOne,
@@ -75,6 +89,8 @@ export async function benchCourseware(work: Workspace, options: { rounds: number
       jobs,
       seconds,
       allFullMarks,
+      below100: scores.length === students ? scores.filter((score) => score < 100).length : students,
+      failures,
       oneByOneSeconds: oneByOne,
       load: load(),
     },
@@ -104,4 +120,13 @@ async function alternate(
   }
   const median = (side: TimedRun['side']): number | undefined => medianOf(runs.filter((r) => r.side === side && r.ok).map((r) => r.seconds));
   return { command, runs, lesson: median('lesson'), baseline: median('baseline') };
+}
+
+/** The tests that failed in a grade report, with how many students failed each. */
+function failedTests(report: string): Record<string, number> {
+  if (!existsSync(report)) return {};
+  const { grades } = JSON.parse(readFileSync(report, 'utf8')) as { grades: { tests: { name: string; status: string }[] }[] };
+  const failures: Record<string, number> = {};
+  for (const grade of grades) for (const test of grade.tests) if (test.status !== 'pass') failures[test.name] = (failures[test.name] ?? 0) + 1;
+  return failures;
 }

@@ -50,9 +50,12 @@ export class Measured {
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr = (this.stderr + text).slice(-OUTPUT_CAP)));
     const poll = setInterval(() => this.readPeak(), POLL_MS);
     this.readPeak();
+    // At the limit, SIGTERM first (the grader removes its staging folder on it), SIGKILL 2 s later.
+    let hardLimit: NodeJS.Timeout | undefined;
     const limit = setTimeout(() => {
       this.timedOut = true;
-      this.kill('SIGKILL');
+      this.kill('SIGTERM');
+      hardLimit = setTimeout(() => this.kill('SIGKILL'), 2000);
     }, options.timeoutMs);
     this.ended = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
@@ -61,6 +64,7 @@ export class Measured {
         const ms = performance.now() - this.started;
         clearInterval(poll);
         clearTimeout(limit);
+        clearTimeout(hardLimit);
         running.delete(this);
         this.kill('SIGKILL'); // anything it left in its group
         resolve({ code, signal, ms, maxRss: this.maxRss, timedOut: this.timedOut });
