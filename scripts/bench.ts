@@ -8,7 +8,7 @@
 // The sections are scripts/bench/{download,echo,courseware}.ts; README.md, "Performance", shows
 // the latest table.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
@@ -75,6 +75,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const machine = describeMachine();
 const log = (line: string): void => console.error(`  ${line}`);
 console.error(`bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadBefore}; ${HOW}`);
+if (!existsSync('/proc/self/status')) console.error('bench: no /proc/PID/status here (it is Linux only): max RSS shows as ?');
 const started = performance.now();
 const results: { download?: DownloadResult; echo?: EchoLevel[]; courseware?: CoursewareResult } = {};
 try {
