@@ -32,7 +32,8 @@ const OK = { code: 0, signal: null };
 
 /** The server's line for a message: `received N bytes from HOST:PORT: TEXT`. */
 async function receivedLine(server: Program): Promise<{ bytes: number; text: string }> {
-  const match = await server.waitFor(/^received (\d+) bytes from \S+: (.*)$/m, 'stdout', 'a line "received N bytes from HOST:PORT: MESSAGE"');
+  // Up to the newline: a 200 000-byte line can be half-way through the pipe, and `$` would match there.
+  const match = await server.waitFor(/^received (\d+) bytes from \S+: (.*)\n/m, 'stdout', 'a line "received N bytes from HOST:PORT: MESSAGE"');
   return { bytes: Number(match[1]), text: match[2]! };
 }
 
