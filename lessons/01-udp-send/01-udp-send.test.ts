@@ -303,7 +303,7 @@ suite(target, 'exercise', () => {
 
   it('sender --to rejects a destination without a port, and a mix of IPv4 and IPv6, with exit 2', async (t) => {
     // Checks the flag contract for the new option after a good value is accepted: the note's
-    // ("192.168.0.201") had no port either.
+    // address (a LAN host in parentheses) had no port either.
     const peer = await bindUdp(t);
     const good = start(t, target, 'sender.ts', ['--to', `127.0.0.1:${peer.port}`, '--message', 'ok']);
     await sentLine(good, 2, `127.0.0.1:${peer.port}`);
