@@ -6,11 +6,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { testResults, type TestResult } from '../tests/results.ts';
-import { findLesson, loadLessons, REPO_ROOT, type Lesson } from './manifest.ts';
+import { COMMANDS_FILE, findLesson, loadLessons, readCommands, WORK_ROOT, type Lesson } from './manifest.ts';
 
 /** Students' programs run from a copy under work/, which is git-ignored and can resolve iconv-lite. */
-export const STAGING_PARENT = path.join(REPO_ROOT, 'work');
-const COMMANDS_FILE = 'programs.json'; // as tests/harness.ts: a command per role, for other languages
+export const STAGING_PARENT = WORK_ROOT;
 const OUTPUT_EXCERPT = 2000; // characters of a failing program's output kept in the report
 const SKIPPED = new Set(['node_modules', '.git']);
 
@@ -131,21 +130,30 @@ export class Staging {
  * student's program started, in any group, outlives the grading. (Linux: it reads /proc.)
  */
 export function killProcessesUnder(dir: string): string[] {
-  const killed: string[] = [];
-  if (!existsSync('/proc')) return killed;
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    if (Number(pid) === process.pid) continue;
+  const found = runningProcesses().filter(({ command, cwd }) => command.includes(dir) || cwd.startsWith(dir));
+  for (const { pid } of found) {
     try {
-      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      if (!command.includes(dir) && !cwd.startsWith(dir)) continue;
-      process.kill(Number(pid), 'SIGKILL');
-      killed.push(command);
+      process.kill(pid, 'SIGKILL');
     } catch {
-      // gone already, or not ours to read
+      // gone already
     }
   }
-  return killed;
+  return found.map(({ command }) => command);
+}
+
+/** Every other process we can read: its id, command line and working folder (Linux /proc; none elsewhere). */
+export function runningProcesses(): { pid: number; command: string; cwd: string }[] {
+  if (!existsSync('/proc')) return [];
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+    .flatMap((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+        return [{ pid: Number(pid), command, cwd: readlinkSync(`/proc/${pid}/cwd`) }];
+      } catch {
+        return []; // gone already, or not ours to read
+      }
+    });
 }
 
 // ---- grading ----
@@ -205,9 +213,14 @@ export async function gradeAll(
 }
 
 function missingPrograms(lesson: Lesson, dir: string): GradedTest[] {
-  const commands = existsSync(path.join(dir, COMMANDS_FILE)) ? Object.keys(JSON.parse(readFileSync(path.join(dir, COMMANDS_FILE), 'utf8')) as object) : [];
+  let commands = new Map<string, string[]>();
+  try {
+    commands = readCommands(lesson.dir, dir);
+  } catch {
+    // a malformed programs.json: the lesson's tests report it, as an error of the whole run
+  }
   return [...new Set(lesson.programs.map((p) => p.file))]
-    .filter((file) => !existsSync(path.join(dir, file)) && !lesson.programs.some((p) => p.file === file && (commands.includes(p.role) || commands.includes(file))))
+    .filter((file) => !existsSync(path.join(dir, file)) && !commands.has(file))
     .map((file) => ({
       name: `the folder has ${file}`,
       suite: 'grader' as const,

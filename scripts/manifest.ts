@@ -1,5 +1,6 @@
 // The lesson manifests (lessons/NN-slug/lesson.json): the one place that says what a lesson is.
-// The runner, the tests, the grader and the book all read them through this module.
+// The runner, the tests, the grader and the book all read them through this module, and a
+// student folder's programs.json (its commands for other languages) through readCommands().
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const LESSONS_DIR = path.join(REPO_ROOT, 'lessons');
 export const SOLUTIONS_DIR = path.join(REPO_ROOT, 'solutions');
+/** Git-ignored, and inside the repository so that programs copied there resolve `iconv-lite`:
+ *  students' work folders, the grader's staging copies, the benchmark's scratch files. */
+export const WORK_ROOT = path.join(REPO_ROOT, 'work');
 
 export interface NoteRef {
   note: string; // file name in shared/notes
@@ -127,4 +131,28 @@ function validate(raw: unknown, folder: string): string[] {
     problems.push('exercise.files must name programs of the lesson');
   }
   return problems;
+}
+
+/**
+ * A folder of programs may hold programs.json naming a command per role (or per file), run from
+ * that folder without a shell: { "server": "python3 server.py" }. Roles it does not name run as
+ * the lesson's file name with node. Read by the test harness and the grader.
+ */
+export const COMMANDS_FILE = 'programs.json';
+
+/** The commands of `dir`'s programs.json, by program file; throws, naming the file, when it is malformed. */
+export function readCommands(lessonDir: string, dir: string): Map<string, string[]> {
+  const commands = new Map<string, string[]>();
+  const file = path.join(dir, COMMANDS_FILE);
+  if (!existsSync(file)) return commands;
+  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof raw !== 'object' || raw === null) throw new Error(`${file}: expected an object of role: command`);
+  const { programs } = loadLesson(lessonDir);
+  for (const [key, command] of Object.entries(raw)) {
+    const program = programs.find((p) => p.role === key || p.file === key);
+    if (!program) throw new Error(`${file}: '${key}' is not a role of ${path.basename(lessonDir)} (${programs.map((p) => p.role).join(', ')})`);
+    if (typeof command !== 'string' || command.trim() === '') throw new Error(`${file}: the command for '${key}' must be a non-empty string`);
+    commands.set(program.file, command.trim().split(/\s+/));
+  }
+  return commands;
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gradeStaged, killProcessesUnder, Staging, STAGING_PARENT, type Grade, type GradeOptions } from '../scripts/grader.ts';
+import { gradeStaged, killProcessesUnder, runningProcesses, Staging, STAGING_PARENT, type Grade, type GradeOptions } from '../scripts/grader.ts';
 import { loadLessons, REPO_ROOT, SOLUTIONS_DIR, type Lesson } from '../scripts/manifest.ts';
 
 const FIXTURES = fileURLToPath(new URL('fixtures/', import.meta.url));
@@ -134,7 +134,8 @@ describe('grader', { concurrency: 2 }, () => {
     const csv = readFileSync(path.join(classDir, 'grade-report.csv'), 'utf8').trim().split('\n');
     assert.equal(csv.length, names.length + 1, 'a header and one row per student');
 
-    const left = killProcessesUnder(classDir).concat(processesWith('socket-lessons-leftover-marker'));
+    const leaked = runningProcesses().filter((p) => p.command.includes('socket-lessons-leftover-marker')).map((p) => p.command);
+    const left = killProcessesUnder(classDir).concat(leaked);
     assert.deepEqual(left, [], 'processes left running');
     // Other tests in this file stage folders of their own meanwhile: only new ones count.
     const stagingAfter = readdirSync(STAGING_PARENT).filter((n) => n.startsWith('.grading-') && !stagingBefore.includes(n));
@@ -182,19 +183,4 @@ async function gradeCommand(t: TestContext, args: string[], env: Record<string, 
   cli.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const [code] = (await once(cli, 'close')) as [number];
   return { code, stdout, stderr };
-}
-
-/** Command lines of running processes that contain `marker` (Linux /proc; none elsewhere). */
-function processesWith(marker: string): string[] {
-  if (!existsSync('/proc')) return [];
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .flatMap((pid) => {
-      try {
-        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-        return command.includes(marker) && !command.includes('grader.test') ? [command] : [];
-      } catch {
-        return [];
-      }
-    });
 }

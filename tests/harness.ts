@@ -19,7 +19,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadLesson, REPO_ROOT } from '../scripts/manifest.ts';
+import { readCommands, REPO_ROOT } from '../scripts/manifest.ts';
 import { nodeArgsFor } from '../scripts/run-ts/index.ts';
 
 /**
@@ -48,12 +48,6 @@ export interface Target {
   staged: boolean;
 }
 
-/**
- * A folder of programs may hold programs.json naming a command per role (or per file), run from
- * that folder without a shell: { "server": "python3 server.py" }. Roles it does not name run as
- * the lesson's file name with node and tsx.
- */
-export const COMMANDS_FILE = 'programs.json';
 
 /**
  * The programs a lesson test file runs against. By default the lesson's own folder and the lesson
@@ -71,21 +65,6 @@ export function lessonTarget(testFileUrl: string): Target {
   return { lesson: path.basename(lessonDir), dir, suites: new Set(names as Suite[]), commands: readCommands(lessonDir, dir), staged };
 }
 
-function readCommands(lessonDir: string, dir: string): Map<string, string[]> {
-  const commands = new Map<string, string[]>();
-  const file = path.join(dir, COMMANDS_FILE);
-  if (!existsSync(file)) return commands;
-  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  if (typeof raw !== 'object' || raw === null) throw new Error(`${file}: expected an object of role: command`);
-  const { programs } = loadLesson(lessonDir);
-  for (const [key, command] of Object.entries(raw)) {
-    const program = programs.find((p) => p.role === key || p.file === key);
-    if (!program) throw new Error(`${file}: '${key}' is not a role of ${path.basename(lessonDir)} (${programs.map((p) => p.role).join(', ')})`);
-    if (typeof command !== 'string' || command.trim() === '') throw new Error(`${file}: the command for '${key}' must be a non-empty string`);
-    commands.set(program.file, command.trim().split(/\s+/));
-  }
-  return commands;
-}
 
 /** describe() that only registers its tests when the target asks for that suite. */
 export function suite(target: Target, name: Suite, body: () => void): void {

@@ -3,18 +3,17 @@
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../manifest.ts';
+import { WORK_ROOT } from '../manifest.ts';
 import { transpileFile } from '../run-ts/transpile.mjs';
 
-export const WORK_PARENT = path.join(REPO_ROOT, 'work');
 const BENCH_DIR = path.dirname(new URL(import.meta.url).pathname);
 
 export class Workspace {
   readonly root: string;
 
   constructor() {
-    mkdirSync(WORK_PARENT, { recursive: true });
-    this.root = mkdtempSync(path.join(WORK_PARENT, '.bench-'));
+    mkdirSync(WORK_ROOT, { recursive: true });
+    this.root = mkdtempSync(path.join(WORK_ROOT, '.bench-'));
   }
 
   /**
