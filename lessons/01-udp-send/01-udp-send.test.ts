@@ -17,7 +17,7 @@ import {
   startListening,
   suite,
   type Datagram,
-  type Program,
+  type RunningProgram,
   type UdpPeer,
   COMMON_BAD_FLAGS,
   itRejectsBadFlags,
@@ -42,14 +42,14 @@ function bytesOf(hex: string): Buffer {
 }
 
 /** The sender's line `sent N bytes to HOST:PORT from port P`; returns P. */
-async function sentLine(sender: Program, bytes: number, to: string): Promise<number> {
+async function sentLine(sender: RunningProgram, bytes: number, to: string): Promise<number> {
   const pattern = new RegExp(`^sent ${bytes} bytes to ${literal(to)} from port (\\d+)$`, 'm');
   const match = await sender.waitFor(pattern, 'stdout', `a line "sent ${bytes} bytes to ${to} from port P"`);
   return Number(match[1]);
 }
 
 /** The listener's lines `received N bytes from HOST:PORT: TEXT`, once `count` of them are there. */
-async function receivedLines(listener: Program, count: number): Promise<{ bytes: number; from: string; text: string }[]> {
+async function receivedLines(listener: RunningProgram, count: number): Promise<{ bytes: number; from: string; text: string }[]> {
   const line = /^received (\d+) bytes from (\S+): (.*)$/gm;
   const what = `${count} line(s) "received N bytes from HOST:PORT: TEXT"`;
   await listener.waitFor(new RegExp(`(?:^received .*\\n[^]*){${count}}`, 'm'), 'stdout', what);

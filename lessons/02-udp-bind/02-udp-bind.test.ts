@@ -16,7 +16,7 @@ import {
   startListening,
   suite,
   type Datagram,
-  type Program,
+  type RunningProgram,
   type UdpPeer,
   COMMON_BAD_FLAGS,
   itRejectsBadFlags,
@@ -41,19 +41,19 @@ function replyText(bytes: number): string {
 }
 
 /** Waits until `count` whole lines of stdout match `line` (a RegExp source) and returns their matches. */
-async function linesOf(program: Program, line: string, count: number, what: string): Promise<RegExpMatchArray[]> {
+async function linesOf(program: RunningProgram, line: string, count: number, what: string): Promise<RegExpMatchArray[]> {
   await program.waitFor(new RegExp(`(?:[\\s\\S]*?^${line}$){${count}}`, 'm'), 'stdout', `${count} × ${what}`);
   return [...program.stdout.matchAll(new RegExp(`^${line}$`, 'gm'))].slice(0, count);
 }
 
 /** The receiver's first `count` lines `from HOST:PORT (N bytes): TEXT`. */
-async function fromLines(receiver: Program, count = 1): Promise<{ sender: string; bytes: number; text: string }[]> {
+async function fromLines(receiver: RunningProgram, count = 1): Promise<{ sender: string; bytes: number; text: string }[]> {
   const matches = await linesOf(receiver, FROM_LINE, count, 'a line "from HOST:PORT (N bytes): TEXT"');
   return matches.map((m) => ({ sender: m[1]!, bytes: Number(m[2]), text: m[3]! }));
 }
 
 /** The asker's first `count` lines `sent N bytes to HOST:PORT from port P`. */
-async function sentLines(asker: Program, count = 1): Promise<{ bytes: number; to: string; port: number }[]> {
+async function sentLines(asker: RunningProgram, count = 1): Promise<{ bytes: number; to: string; port: number }[]> {
   const matches = await linesOf(asker, SENT_LINE, count, 'a line "sent N bytes to HOST:PORT from port P"');
   return matches.map((m) => ({ bytes: Number(m[1]), to: m[2]!, port: Number(m[3]) }));
 }
@@ -62,7 +62,7 @@ async function sentLines(asker: Program, count = 1): Promise<{ bytes: number; to
  * The next datagram at a harness socket; fails at once, with its output, if `sender` exits first
  * (for a sender that keeps running after it sends, so that its exit can only mean a failure).
  */
-function nextFrom(peer: UdpPeer, sender: Program): Promise<Datagram> {
+function nextFrom(peer: UdpPeer, sender: RunningProgram): Promise<Datagram> {
   const exited = sender.exited.then((exit): never => {
     throw new Error(`${sender.name} exited (code ${exit.code}, signal ${exit.signal}) before sending a datagram\n${sender.transcript()}`);
   });

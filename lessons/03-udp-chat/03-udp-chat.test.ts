@@ -15,7 +15,7 @@ import {
   start,
   startListening,
   suite,
-  type Program,
+  type RunningProgram,
   type UdpPeer,
   COMMON_BAD_FLAGS,
   itRejectsBadFlags,
@@ -28,12 +28,12 @@ const OK = { code: 0, signal: null };
 const RECEIVED = 'received (\\d+) bytes from (\\S+): (.*)';
 const SENT = 'sent (\\d+) bytes to (\\S+)';
 
-async function startChat(t: TestContext, args: string[] = []): Promise<{ chat: Program; port: number }> {
+async function startChat(t: TestContext, args: string[] = []): Promise<{ chat: RunningProgram; port: number }> {
   const { program, port } = await startListening(t, target, 'chat.ts', args);
   return { chat: program, port };
 }
 
-function typeLines(chat: Program, ...lines: string[]): void {
+function typeLines(chat: RunningProgram, ...lines: string[]): void {
   for (const line of lines) chat.writeLine(line);
 }
 
@@ -41,19 +41,19 @@ function typeLines(chat: Program, ...lines: string[]): void {
  * Waits for the count-th complete stdout line matching `line` (a regex source) and returns its
  * groups. The newline is part of the pattern: a 65 KB line reaches the harness in several chunks.
  */
-async function nthLine(chat: Program, line: string, count: number, what: string): Promise<string[]> {
+async function nthLine(chat: RunningProgram, line: string, count: number, what: string): Promise<string[]> {
   const match = await chat.waitFor(new RegExp(`(?:[\\s\\S]*?^${line}\\n){${count}}`, 'm'), 'stdout', what);
   return match.slice(1);
 }
 
 /** The count-th `received N bytes from HOST:PORT: TEXT` line, as { bytes, from, text }. */
-async function received(chat: Program, count = 1): Promise<{ bytes: number; from: string; text: string }> {
+async function received(chat: RunningProgram, count = 1): Promise<{ bytes: number; from: string; text: string }> {
   const [bytes, from, text] = await nthLine(chat, RECEIVED, count, `received line number ${count}`);
   return { bytes: Number(bytes), from: from!, text: text! };
 }
 
 /** The count-th `sent N bytes to HOST:PORT` line, as { bytes, to }. */
-async function sent(chat: Program, count = 1): Promise<{ bytes: number; to: string }> {
+async function sent(chat: RunningProgram, count = 1): Promise<{ bytes: number; to: string }> {
   const [bytes, to] = await nthLine(chat, SENT, count, `sent line number ${count}`);
   return { bytes: Number(bytes), to: to! };
 }

@@ -20,7 +20,7 @@ import {
   unusedPort,
   withTimeout,
   writeBytewise,
-  type Program,
+  type RunningProgram,
   COMMON_BAD_FLAGS,
   itRejectsBadFlags,
 } from '../../tests/harness.ts';
@@ -31,7 +31,7 @@ const REPLY = 'thank you !';
 const OK = { code: 0, signal: null };
 
 /** The server's line for a message: `received N bytes from HOST:PORT: TEXT`. */
-async function receivedLine(server: Program): Promise<{ bytes: number; text: string }> {
+async function receivedLine(server: RunningProgram): Promise<{ bytes: number; text: string }> {
   // Up to the newline: a 200 000-byte line can be half-way through the pipe, and `$` would match there.
   const match = await server.waitFor(/^received (\d+) bytes from \S+: (.*)\n/m, 'stdout', 'a line "received N bytes from HOST:PORT: MESSAGE"');
   return { bytes: Number(match[1]), text: match[2]! };

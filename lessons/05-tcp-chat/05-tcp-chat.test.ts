@@ -21,7 +21,7 @@ import {
   withTimeout,
   writeBytewise,
   writeCoalesced,
-  type Program,
+  type RunningProgram,
   COMMON_BAD_FLAGS,
   itRejectsBadFlags,
   type BadFlag,
@@ -34,12 +34,12 @@ const OK = { code: 0, signal: null };
 const MAX_LINE = 4096;
 
 /** Resolves once `program` has printed exactly `line` as a whole line of stdout. */
-function printed(program: Program, line: string): Promise<RegExpMatchArray> {
+function printed(program: RunningProgram, line: string): Promise<RegExpMatchArray> {
   return program.waitFor(new RegExp(`^${literal(line)}$`, 'm'), 'stdout', `the line "${line}"`);
 }
 
 /** The lines of stdout that start with `prefix`, e.g. every message a program printed. */
-function linesStarting(program: Program, prefix: string): string[] {
+function linesStarting(program: RunningProgram, prefix: string): string[] {
   return program.stdout.split('\n').filter((line) => line.startsWith(prefix));
 }
 
@@ -150,7 +150,7 @@ function send(socket: net.Socket, data: string | Buffer): Promise<void> {
  * (one byte per write) only once the program has printed "PEER: first", that is, once it has read
  * the half character.
  */
-async function sendWithSplitCharacter(socket: net.Socket, program: Program, peer: string, line: string, encoding: string): Promise<void> {
+async function sendWithSplitCharacter(socket: net.Socket, program: RunningProgram, peer: string, line: string, encoding: string): Promise<void> {
   const bytes = lineBytes(line, encoding);
   await send(socket, Buffer.concat([lineBytes('first', encoding), bytes.subarray(0, 1)]));
   await printed(program, `${peer}: first`);

@@ -15,7 +15,7 @@ import {
   start,
   startListening,
   suite,
-  type Program,
+  type RunningProgram,
   type BadFlag,
   COMMON_BAD_FLAGS,
   itRejectsBadFlags,
@@ -26,7 +26,7 @@ const OK = { code: 0, signal: null };
 const LOOPBACK = '127.0.0.1';
 
 /** A peer on port 0 with `args`; resolves once it has printed its ready line. */
-function startPeer(t: TestContext, args: string[] = []): Promise<{ program: Program; port: number }> {
+function startPeer(t: TestContext, args: string[] = []): Promise<{ program: RunningProgram; port: number }> {
   return startListening(t, target, 'peer.ts', args);
 }
 
@@ -36,18 +36,18 @@ function address(host: string, port: number): string {
 }
 
 /** Waits for the peer's line for one datagram: `from HOST:PORT: TEXT`. */
-function waitForMessage(peer: Program, host: string, port: number, text: string): Promise<RegExpMatchArray> {
+function waitForMessage(peer: RunningProgram, host: string, port: number, text: string): Promise<RegExpMatchArray> {
   return peer.waitFor(new RegExp(`^from ${literal(address(host, port))}: ${literal(text)}$`, 'm'), 'stdout', `"from ${address(host, port)}: ${text}"`);
 }
 
 /** The text of the peer's first line for a datagram from host:port, whatever it says. */
-async function messageFrom(peer: Program, host: string, port: number): Promise<string> {
+async function messageFrom(peer: RunningProgram, host: string, port: number): Promise<string> {
   const match = await peer.waitFor(new RegExp(`^from ${literal(address(host, port))}: (.*)$`, 'm'), 'stdout', `a line "from ${address(host, port)}: TEXT"`);
   return match[1]!;
 }
 
 /** Ends the peer's input and checks it exits 0 with nothing on stderr but `stderr` (lines matched in order). */
-async function endsCleanly(peer: Program, stderr: RegExp[] = []): Promise<void> {
+async function endsCleanly(peer: RunningProgram, stderr: RegExp[] = []): Promise<void> {
   peer.endInput();
   assert.deepEqual(await peer.exit(), OK, `exit status\n${peer.transcript()}`);
   const lines = peer.stderrLines();

@@ -30,7 +30,7 @@ import {
   withTimeout,
   writeBytewise,
   writeCoalesced,
-  type Program,
+  type RunningProgram,
   COMMON_BAD_FLAGS,
   itRejectsBadFlags,
 } from '../../tests/harness.ts';
@@ -81,12 +81,12 @@ function assertSameBytes(actual: Buffer, expected: Buffer, what: string): void {
   assert.fail(`${what}: ${actual.length} bytes where ${expected.length} were expected; first difference at byte ${at}`);
 }
 
-async function startServer(t: TestContext, root: string, args: string[] = []): Promise<{ server: Program; port: number }> {
+async function startServer(t: TestContext, root: string, args: string[] = []): Promise<{ server: RunningProgram; port: number }> {
   const { program, port } = await startListening(t, target, 'server.ts', ['--root', root, ...args]);
   return { server: program, port };
 }
 
-function download(t: TestContext, port: number, name: string, out: string, args: string[] = []): Program {
+function download(t: TestContext, port: number, name: string, out: string, args: string[] = []): RunningProgram {
   return start(t, target, 'client.ts', ['--port', String(port), '--name', name, '--out', out, ...args]);
 }
 
@@ -157,7 +157,7 @@ function assertRefusal(response: Buffer, code: string): void {
  * bytes of the answer have passed, then forwards whatever the system still delivers, and the
  * end of the connection (FIN or reset) as the client's own.
  */
-async function killingProxy(t: TestContext, server: Program, serverPort: number, after: number) {
+async function killingProxy(t: TestContext, server: RunningProgram, serverPort: number, after: number) {
   const proxy = await listenTcp(t);
   const stats = { forwarded: 0, killed: false };
   const done = (async () => {

@@ -1,0 +1,337 @@
+// The one process runtime: every program the harness, the runner, the grader and the benchmark
+// start is a Child. By default it runs in a process group of its own, so stopping it stops whatever
+// it started; its output is kept, capped (a program that floods is stopped, or only the tail is
+// kept); waits for a line or for the exit are bounded and fail with a typed ProgramFailure holding
+// the output so far; and a program that exits by itself must leave its group empty.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { ProgramFailure, type Failure, type FailureKind } from './failure.ts';
+import { groupAlive, signalGroup } from './processes.ts';
+
+/** The ready line every listening program prints once it has bound: the only copy of this pattern. */
+export const READY_LINE = /^listening on (\S+):(\d+)\s*$/m;
+export const READY_WHAT = 'the ready line "listening on HOST:PORT"';
+
+/** The host and port of the first ready line in `text`, if there is one. */
+export function parseReady(text: string): { line: string; host: string; port: number } | undefined {
+  const match = READY_LINE.exec(text);
+  return match ? { line: match[0].trim(), host: match[1]!, port: Number(match[2]) } : undefined;
+}
+
+/**
+ * How long any single wait may take before it fails with what it saw so far. Generous, because
+ * starting node on a loaded 2-core machine can take seconds; a correct program never waits this
+ * long, so only failing runs pay for it.
+ */
+export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 10_000);
+const DRAIN_MS = 1000; // how long output may keep arriving after a program has exited
+const LEAK_GRACE_MS = 1000; // how long a finished program's process group may take to empty
+export const OUTPUT_CAP = 256 * 1024; // output kept per stream, so a flooding program cannot exhaust memory
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ChildOptions {
+  /** The program as messages name it: its file (server.ts) or its role. */
+  name: string;
+  /** Arguments after argv; ready() checks the port it announces against their --port. */
+  args?: string[];
+  /** The command line failures show, before `args` (default argv): the program's own file, not node's loader. */
+  shownAs?: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** 'inherit' gives the program the terminal (stdin, stdout and stderr); the default is pipes. */
+  stdio?: 'pipe' | 'inherit';
+  /** stdin only: 'ignore' for a program that reads none. */
+  stdin?: 'pipe' | 'ignore';
+  /** Its own process group (the default): stop() and the leftover check reach what it started. */
+  group?: boolean;
+  /** Characters kept per stream (default OUTPUT_CAP). */
+  outputCap?: number;
+  /** Past the cap: 'stop' the program (a finding that fails it, the harness), or keep the 'tail' (the benchmark). */
+  onFlood?: 'stop' | 'tail';
+  /** Called with each line of its stdout or stderr (the runner prefixes them by role). */
+  onLine?: { stdout?: (line: string) => void; stderr?: (line: string) => void };
+  /** How long waitFor() and exit() wait (default WAIT_MS). */
+  waitMs?: number;
+  /** After it exits by itself, fail it if its group does not empty (default: with a group of its own). */
+  checkLeftovers?: boolean;
+  /** Who writes the notes added to its output ("harness: could not start ..."). */
+  who?: string;
+}
+
+type Finding = { kind: FailureKind; text: string };
+
+/** Which running program announced which port in its ready line, so a refused connection can name it. */
+const announced = new Map<number, Child>();
+
+/** The running program whose ready line gave `port`, if any. */
+export function announcedBy(port: number): Child | undefined {
+  return announced.get(port);
+}
+
+export class Child {
+  stdout = '';
+  stderr = '';
+  /** Everything written to its stdin so far. */
+  input = '';
+  exitStatus: Exit | undefined;
+  /** Why the runtime stopped or failed the program on its own (a flood, a process left behind). */
+  problem: string | undefined;
+  /** Set when it could not be spawned at all. */
+  startError: Error | undefined;
+  readonly name: string;
+  readonly args: string[];
+  /** Its command line as failures show it. */
+  readonly command: string[];
+  readonly exited: Promise<Exit>;
+  protected readonly process: ChildProcess;
+  private finding: Finding | undefined;
+  private killed = false; // by us, as a group: nothing can have been left behind
+  private readonly waitMs: number;
+  private readonly cap: number;
+
+  constructor(argv: string[], private readonly options: ChildOptions) {
+    this.name = options.name;
+    this.args = options.args ?? [];
+    this.command = [...(options.shownAs ?? argv), ...this.args];
+    this.waitMs = options.waitMs ?? WAIT_MS;
+    this.cap = options.outputCap ?? OUTPUT_CAP;
+    const inherit = options.stdio === 'inherit';
+    const group = options.group ?? true;
+    this.process = spawn(argv[0]!, [...argv.slice(1), ...this.args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: inherit ? 'inherit' : [options.stdin ?? 'pipe', 'pipe', 'pipe'],
+      detached: group, // its own process group, so stop() reaches any process it started
+    });
+    if (!inherit) {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const source = this.process[stream]!;
+        source.setEncoding('utf8').on('data', (text: string) => (this[stream] = this.capped(this[stream] + text, stream)));
+        const onLine = options.onLine?.[stream];
+        if (onLine) createInterface({ input: source }).on('line', onLine);
+      }
+      this.process.stdin?.on('error', () => {}); // the program may exit before reading its input
+    }
+    const closed = new Promise<void>((resolve) => this.process.once('close', () => resolve()));
+    this.exited = new Promise((resolve) => {
+      this.process.on('error', (err) => {
+        this.startError = err;
+        this.stderr += `${options.who ?? 'harness'}: could not start ${argv.join(' ')}: ${err.message}\n`;
+        this.exitStatus = { code: null, signal: null };
+        resolve(this.exitStatus);
+      });
+      this.process.on('exit', (code, signal) => {
+        this.exitStatus = { code, signal };
+        const leftovers = (options.checkLeftovers ?? group) ? this.checkLeftovers() : Promise.resolve();
+        void leftovers.then(async () => {
+          // Output still in the pipes arrives before 'close'; bounded in case a pipe is held open.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([closed, new Promise((done) => (timer = setTimeout(done, DRAIN_MS)))]);
+          clearTimeout(timer);
+          this.process.stdout?.destroy();
+          this.process.stderr?.destroy();
+          resolve(this.exitStatus!);
+        });
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  /**
+   * After the program has exited by itself, its process group must empty: anything left is a
+   * process it started and abandoned, which fails it. tsx's esbuild helper (a child that ends when
+   * its parent does) takes a moment to go, hence a short, bounded grace before the verdict.
+   */
+  private async checkLeftovers(): Promise<void> {
+    for (let waited = 0; !this.killed && this.process.pid !== undefined && groupAlive(this.process.pid); waited += 25) {
+      if (waited >= LEAK_GRACE_MS) {
+        this.found('left-process', `${this.name} exited but left a process running (it was killed by the ${this.options.who ?? 'harness'})`);
+        this.kill('SIGKILL');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Waits for the ready line `listening on HOST:PORT` and returns the bound port. */
+  async ready(): Promise<number> {
+    const match = await this.wait(READY_LINE, 'stdout', READY_WHAT, 'no-ready-line');
+    const port = Number(match[2]);
+    const asked = this.args.indexOf('--port');
+    const wanted = asked >= 0 ? Number(this.args[asked + 1]) : NaN;
+    if (wanted > 0 && port !== wanted) {
+      throw this.failure(
+        'wrong-port',
+        `${this.name} was started with --port ${wanted} but says "${match[0].trim()}": it must bind the port it is given\n${this.transcript()}`,
+        { expected: String(wanted), actual: String(port) },
+      );
+    }
+    announced.set(port, this);
+    void this.exited.then(() => announced.get(port) === this && announced.delete(port));
+    return port;
+  }
+
+  /** Resolves with the first match of `pattern` in the stream; fails on timeout or exit first. */
+  waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', what = String(pattern)): Promise<RegExpMatchArray> {
+    return this.wait(pattern, stream, what, 'wrong-output');
+  }
+
+  private wait(pattern: RegExp, stream: 'stdout' | 'stderr', what: string, onTimeout: FailureKind): Promise<RegExpMatchArray> {
+    const source = this.process[stream];
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (finish: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        source?.off('data', check);
+        finish();
+      };
+      const check = (): void => {
+        const match = this[stream].match(pattern);
+        if (match) settle(() => resolve(match));
+      };
+      const timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(this.failure(onTimeout, `${this.name} did not print ${what} within ${this.waitMs} ms\n${this.transcript()}`, { what, waitedMs: this.waitMs })),
+          ),
+        this.waitMs,
+      );
+      source?.on('data', check); // added after our own 'data' listener, so the text is already appended
+      check();
+      void this.exited.then(() => {
+        check();
+        const exit = describeExit(this.exitStatus);
+        settle(() => reject(this.failure('exited-early', `${this.name} exited (${exit}) before printing ${what}\n${this.transcript()}`, { what, actual: exit })));
+      });
+    });
+  }
+
+  writeLine(line: string): void {
+    this.input += `${line}\n`;
+    this.process.stdin?.write(`${line}\n`);
+  }
+
+  endInput(): void {
+    this.process.stdin?.end();
+  }
+
+  /** Waits for the program to exit by itself; fails with its output if it does not. */
+  exit(): Promise<Exit> {
+    return withTimeout(this.exited, `${this.name} to exit`, () => `\n${this.transcript()}`, this, this.waitMs);
+  }
+
+  /** Sends `signal` to the program itself (not its group), if it still runs. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.exitStatus === undefined) this.process.kill(signal);
+  }
+
+  /**
+   * Stops the program and waits until it is gone: with no grace, SIGKILL at once (the harness);
+   * otherwise SIGTERM, then SIGKILL after `graceMs`. With a group of its own, the whole group.
+   */
+  async stop(graceMs = 0): Promise<Exit> {
+    if (this.exitStatus === undefined) {
+      this.kill(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+      if (graceMs > 0) {
+        const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+        await this.exited;
+        clearTimeout(timer);
+      }
+    }
+    return this.exited;
+  }
+
+  /** Sends `signal` to its group (or, without a group of its own, to the program). */
+  kill(signal: NodeJS.Signals): void {
+    if (this.process.pid === undefined) return;
+    if (signal === 'SIGKILL') this.killed = true;
+    if (this.options.group ?? true) signalGroup(this.process.pid, signal);
+    else if (this.exitStatus === undefined) this.process.kill(signal);
+  }
+
+  /** Non-empty lines of stderr, for "exactly one line" checks. */
+  stderrLines(): string[] {
+    return this.stderr.split('\n').filter((line) => line.trim() !== '');
+  }
+
+  /** What the program printed, after the runtime's own finding (a flood, a process left behind) if any. */
+  transcript(): string {
+    const finding = this.problem ? `${this.options.who ?? 'harness'}: ${this.problem}\n` : '';
+    return `${finding}--- ${this.name} stdout ---\n${this.stdout}--- ${this.name} stderr ---\n${this.stderr}---`;
+  }
+
+  /**
+   * A failure of this program with `text` as its message. A finding of the runtime (a flood, a
+   * process left behind) explains whatever else went wrong, so it gives the kind; so does a start
+   * that failed.
+   */
+  failure(kind: FailureKind, text: string, details: Omit<Failure, 'kind' | 'program' | 'command' | 'input'> = {}): ProgramFailure {
+    return new ProgramFailure(text, { ...details, kind: this.finding?.kind ?? (this.didNotStart() ? 'did-not-start' : kind), program: this.name, command: this.command, input: this.input });
+  }
+
+  /** The runtime's own finding (a flood, a process left behind), as a failure; undefined when there is none. */
+  findingFailure(): ProgramFailure | undefined {
+    return this.finding ? this.failure(this.finding.kind, this.transcript()) : undefined;
+  }
+
+  /** Could not be spawned, or ended with nothing on stdout and a compile or module error on stderr. */
+  private didNotStart(): boolean {
+    if (this.startError) return true;
+    const exit = this.exitStatus;
+    return exit !== undefined && exit.code !== 0 && this.stdout === '' && START_ERROR.test(this.stderr);
+  }
+
+  private found(kind: FailureKind, text: string): void {
+    if (this.finding) return;
+    this.finding = { kind, text };
+    this.problem = text;
+  }
+
+  /** Keeps at most the cap of a stream: its head, stopping a program that floods, or its tail. */
+  private capped(text: string, stream: string): string {
+    if (text.length <= this.cap) return text;
+    if (this.options.onFlood === 'tail') return text.slice(-this.cap);
+    if (this.finding?.kind !== 'flooded') {
+      this.found('flooded', `${this.name} printed more than ${this.cap / 1024} KiB on ${stream}; the ${this.options.who ?? 'harness'} stopped it`);
+      this.kill('SIGKILL');
+    }
+    return `${text.slice(0, this.cap)}\n[${this.options.who ?? 'harness'}: ${this.problem}]\n`;
+  }
+}
+
+/** What node or the TypeScript loader prints when a program cannot even be loaded. */
+const START_ERROR = /^(SyntaxError|TypeError \[ERR_|Error \[ERR_MODULE_NOT_FOUND\]|Error: Transform failed|Error: Cannot find module)|Transform failed with \d+ error/m;
+
+export function describeExit(exit: Exit | undefined): string {
+  if (!exit) return 'still running';
+  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+/**
+ * `promise`, or a 'timed-out' failure after `ms` naming `what` (and `detail()`, the output so far);
+ * with `child`, the failure names that program.
+ */
+export async function withTimeout<T>(promise: Promise<T>, what: string, detail?: () => string, child?: Child, ms = WAIT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const text = `timed out after ${ms} ms waiting for ${what}${detail ? `; ${detail()}` : ''}`;
+      reject(child ? child.failure('timed-out', text, { what, waitedMs: ms }) : new ProgramFailure(text, { kind: 'timed-out', what, waitedMs: ms }));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

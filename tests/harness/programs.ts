@@ -1,0 +1,49 @@
+// Starting the programs under test: each is a runtime Child (scripts/runtime/child.ts) in a process
+// group of its own, registered with t.after() so that it is killed when the test ends, and the test
+// fails when it flooded its output or left a process behind.
+
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { REPO_ROOT } from '../../scripts/manifest.ts';
+import { Child } from '../../scripts/runtime/child.ts';
+import { nodeArgsFor } from '../../scripts/run-ts/index.ts';
+import type { Target } from './target.ts';
+
+export { Child, type Child as RunningProgram, type Exit } from '../../scripts/runtime/child.ts';
+
+/**
+ * Spawns the target's program for `file`: `node <TypeScript loader> <target.dir>/<file> ...args`, or the
+ * command programs.json names for it. It is killed when the test ends.
+ */
+export function start(t: TestContext, target: Target, file: string, args: string[] = []): Child {
+  const command = target.commands.get(file);
+  if (!command) return startFile(t, path.join(target.dir, file), args, target.staged);
+  return contain(t, new Child(command, { name: file, args, cwd: target.dir, env: { ...process.env, NO_COLOR: '1' } }));
+}
+
+/**
+ * Spawns `node <TypeScript loader> FILE ...args` from the repository root (scripts/run-ts: the file
+ * is transpiled once, not at every start as with --import tsx), or with `staged`, the JavaScript
+ * transpiled beside FILE; it is killed when the test ends. Failures show it as `FILE ...args`.
+ */
+export function startFile(t: TestContext, file: string, args: string[] = [], staged = false): Child {
+  const name = path.basename(file);
+  const argv = [process.execPath, ...nodeArgsFor(file, staged)];
+  return contain(t, new Child(argv, { name, args, shownAs: [name], cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } }));
+}
+
+/** Kills the program when the test ends, and fails the test if it flooded or left a process behind. */
+function contain(t: TestContext, program: Child): Child {
+  t.after(async () => {
+    await program.stop();
+    const finding = program.findingFailure();
+    if (finding) throw finding;
+  });
+  return program;
+}
+
+/** Starts a program that listens, with --port 0 unless args say otherwise, and returns it with its port. */
+export async function startListening(t: TestContext, target: Target, file: string, args: string[] = []): Promise<{ program: Child; port: number }> {
+  const program = start(t, target, file, args.includes('--port') ? args : ['--port', '0', ...args]);
+  return { program, port: await program.ready() };
+}
