@@ -88,6 +88,7 @@ function printDetails(grade: Grade): void {
   for (const test of grade.tests) {
     console.log(`  ${test.status === 'pass' ? 'pass' : test.status.toUpperCase()}  [${test.suite}] ${test.name}`);
     if (test.message) console.log(indent(test.message, 8));
+    if (test.command) console.log(indent(`command: ${test.command}`, 8));
     if (test.output) console.log(`${indent('output:', 8)}\n${indent(test.output, 10)}`);
   }
   console.log(`\nscore: ${grade.score} (${grade.passed} of ${grade.total} tests passed, ${grade.seconds} s)`);

@@ -2,11 +2,17 @@
 // repository, runs the canonical lesson and exercise tests against it (never tests from the
 // student's folder), and turns the results into messages that say what to look at.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { testResults, type TestResult } from '../tests/results.ts';
 import { COMMANDS_FILE, findLesson, loadLessons, readCommands, WORK_ROOT, type Lesson } from './manifest.ts';
+import { testResults, type TestResult } from './results.ts';
+import { showCommand } from './runtime/failure.ts';
+import { killProcessesUnder } from './runtime/processes.ts';
+
+// The tests kill each program's process group; the sweep of the staging folder (killProcessesUnder)
+// is the grader's guarantee that nothing a student's program started, in any group, outlives grading.
+export { killProcessesUnder, runningProcesses } from './runtime/processes.ts';
 
 /** Students' programs run from a copy under work/, which is git-ignored and can resolve iconv-lite. */
 export const STAGING_PARENT = WORK_ROOT;
@@ -25,6 +31,7 @@ export interface GradedTest {
   status: TestResult['status'];
   message?: string; // what to look at
   output?: string; // a capped excerpt of the programs' output
+  command?: string; // the command line of the program that failed, when the harness knew it
 }
 
 export interface Grade {
@@ -124,38 +131,6 @@ export class Staging {
   }
 }
 
-/**
- * Kills every process that runs a file from `dir` or runs in it, and returns their command lines.
- * The tests kill each program's process group; this sweep is the grader's guarantee that nothing a
- * student's program started, in any group, outlives the grading. (Linux: it reads /proc.)
- */
-export function killProcessesUnder(dir: string): string[] {
-  const found = runningProcesses().filter(({ command, cwd }) => command.includes(dir) || cwd.startsWith(dir));
-  for (const { pid } of found) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-  return found.map(({ command }) => command);
-}
-
-/** Every other process we can read: its id, command line and working folder (Linux /proc; none elsewhere). */
-export function runningProcesses(): { pid: number; command: string; cwd: string }[] {
-  if (!existsSync('/proc')) return [];
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
-    .flatMap((pid) => {
-      try {
-        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-        return [{ pid: Number(pid), command, cwd: readlinkSync(`/proc/${pid}/cwd`) }];
-      } catch {
-        return []; // gone already, or not ours to read
-      }
-    });
-}
-
 // ---- grading ----
 
 /** Runs the lesson's own test file, lesson and exercise suites, against a staged folder. */
@@ -237,43 +212,46 @@ export function explain(result: TestResult, lesson: Lesson): GradedTest {
   if (result.status === 'pass' || !result.message) return { name: result.name, suite, status: result.status };
   const [text, ...rest] = result.message.split(/\n(?=--- )/);
   const output = rest.join('\n').trim();
-  const message = [advice(text!, lesson), ...text!.split('\n').slice(0, 8)].filter(Boolean).join('\n');
-  return { name: result.name, suite, status: result.status, message, ...(output ? { output: excerpt(output) } : {}) };
+  const message = [advice(result, lesson), ...text!.split('\n').slice(0, 8)].filter(Boolean).join('\n');
+  const command = result.failure?.command ? showCommand(result.failure.command) : undefined;
+  return { name: result.name, suite, status: result.status, message, ...(output ? { output: excerpt(output) } : {}), ...(command ? { command } : {}) };
 }
 
-function advice(text: string, lesson: Lesson): string | undefined {
-  const who = (file: string): string => {
-    const program = lesson.programs.find((p) => p.file === file);
-    return program ? `the ${program.role} (${file})` : file;
-  };
-  const seconds = (ms: string): string => `${Number(ms) / 1000} s`;
-  let m: RegExpMatchArray | null;
-  // The harness's own findings first: they explain whatever else went wrong in that test.
-  if (/was started with --port \d+ but says/.test(text)) return 'It must bind the port given by --port and print that port in its ready line.';
-  if (/printed more than .* KiB/.test(text)) return 'It printed far more than the lesson asks for and was stopped — look for a loop that prints without waiting.';
-  if (/left a process running/.test(text)) return 'It started a process and exited without stopping it.';
-  if ((m = text.match(/^(\S+) did not print the ready line .* within (\d+) ms/m))) {
-    return `${who(m[1]!)} printed no ready line within ${seconds(m[2]!)} — does it print \`listening on HOST:PORT\` after binding \`--port\`?`;
+/** What to look at, chosen by the kind of failure the harness reported (none for a plain assertion). */
+function advice(result: TestResult, lesson: Lesson): string | undefined {
+  if (result.timeLimitMs !== undefined) return 'The tests were stopped at the time limit — does a program wait for input or a connection for ever?';
+  const failure = result.failure;
+  if (!failure) return undefined;
+  const file = failure.program;
+  const role = lesson.programs.find((p) => p.file === file)?.role;
+  const who = role ? `the ${role} (${file})` : (file ?? 'the program');
+  const seconds = `${(failure.waitedMs ?? 0) / 1000} s`;
+  switch (failure.kind) {
+    case 'wrong-port':
+      return 'It must bind the port given by --port and print that port in its ready line.';
+    case 'flooded':
+      return 'It printed far more than the lesson asks for and was stopped — look for a loop that prints without waiting.';
+    case 'left-process':
+      return 'It started a process and exited without stopping it.';
+    case 'did-not-start':
+      return `${who} did not start — its stderr below says why (a syntax error, a missing module, or a command that is not installed?).`;
+    case 'no-ready-line':
+      return `${who} printed no ready line within ${seconds} — does it print \`listening on HOST:PORT\` after binding \`--port\`?`;
+    case 'exited-early':
+      return `${who} ended (${failure.actual}) before printing ${failure.what} — its stderr below says why.`;
+    case 'wrong-output':
+      return `${who} did not print ${failure.what} within ${seconds} — compare its output with "What the programs print" in the lesson's README.`;
+    case 'wrong-exit-code':
+      return `${who} should exit with code ${failure.expected} but ${failure.actual} — a wrong flag exits 2 and an error the user caused exits 1, each with one line on stderr.`;
+    case 'wrong-stderr':
+      return `${who} printed ${failure.actual} lines on stderr — one clear line, no stack trace (catch the error and print its meaning).`;
+    case 'wrong-error-line':
+      return `${who}'s error line does not say what the test expects (${failure.expected}).`;
+    case 'refused':
+      return 'Nothing accepted the connection on the port of the ready line — does it print the port it really bound?';
+    case 'timed-out':
+      return `Nothing happened within ${seconds} while the test waited for ${failure.what}.`;
   }
-  if ((m = text.match(/^(\S+) exited \((.*?)\) before printing (.*)$/m))) {
-    return `${who(m[1]!)} ended (${m[2]}) before printing ${m[3]} — its stderr below says why.`;
-  }
-  if ((m = text.match(/^(\S+) did not print (.*) within (\d+) ms/m))) {
-    return `${who(m[1]!)} did not print ${m[2]} within ${seconds(m[3]!)} — compare its output with "What the programs print" in the lesson's README.`;
-  }
-  if ((m = text.match(/^(\S+) should exit with code (\d+), got (.*)$/m))) {
-    return `${who(m[1]!)} should exit with code ${m[2]} but ${m[3]} — a wrong flag exits 2 and an error the user caused exits 1, each with one line on stderr.`;
-  }
-  if ((m = text.match(/^(\S+) should print exactly one line on stderr, printed (\d+)/m))) {
-    return `${who(m[1]!)} printed ${m[2]} lines on stderr — one clear line, no stack trace (catch the error and print its meaning).`;
-  }
-  if ((m = text.match(/^(\S+)'s error line should match (.*)$/m))) {
-    return `${who(m[1]!)}'s error line does not say what the test expects (${m[2]}).`;
-  }
-  if (/ECONNREFUSED/.test(text)) return 'Nothing accepted the connection on the port of the ready line — does it print the port it really bound?';
-  if ((m = text.match(/timed out after (\d+) ms waiting for (.*?)(;|$)/m))) return `Nothing happened within ${seconds(m[1]!)} while the test waited for ${m[2]}.`;
-  if (/did not finish within .* s and were stopped/.test(text)) return 'The tests were stopped at the time limit — does a program wait for input or a connection for ever?';
-  return undefined;
 }
 
 function excerpt(output: string): string {

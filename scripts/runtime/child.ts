@@ -309,8 +309,9 @@ export class Child {
   }
 }
 
-/** What node or the TypeScript loader prints when a program cannot even be loaded. */
-const START_ERROR = /^(SyntaxError|TypeError \[ERR_|Error \[ERR_MODULE_NOT_FOUND\]|Error: Transform failed|Error: Cannot find module)|Transform failed with \d+ error/m;
+/** What node, the TypeScript loader or Python prints when a program cannot even be loaded. */
+const START_ERROR =
+  /^(SyntaxError: |Error \[ERR_MODULE_NOT_FOUND\]|TypeError \[ERR_UNKNOWN_FILE_EXTENSION\]|Error: Cannot find module |ModuleNotFoundError: )|Transform failed with \d+ error/m;
 
 export function describeExit(exit: Exit | undefined): string {
   if (!exit) return 'still running';
