@@ -5,7 +5,6 @@
 //   npm run lesson 04-tcp-server -- --exercise       copy its programs to work/04-tcp-server/ to do the exercise
 // Everything comes from the lesson manifests (lessons/NN-slug/lesson.json).
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,8 +13,9 @@ import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.t
 import { findLesson, loadLessons, programPath, type Lesson, type Program } from './manifest.ts';
 import { workFolder, workStatus } from './progress.ts';
 import { typescriptLoaderArgs } from './run-ts/index.ts';
+import { Child, type ChildOptions } from './runtime/child.ts';
+import { ProgramFailure } from './runtime/failure.ts';
 
-const READY_LINE = /^listening on (\S+):(\d+)\s*$/;
 const READY_TIMEOUT_MS = 10_000; // a listener that has not bound by then will not
 const DEMO_TIMEOUT_MS = 30_000; // a scripted demo that has not finished by then is stuck
 const STOP_GRACE_MS = 2_000; // after SIGTERM, how long a program may take before SIGKILL
@@ -32,7 +32,7 @@ LESSON is the full name, its number (04) or its slug (tcp-server).
 options for a whole lesson: --demo, --host HOST, --encoding NAME (passed to every program), --exercise, --help`;
 
 exitQuietlyOnClosedStdout();
-const children = new Set<ChildProcess>();
+const children = new Set<Child>();
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
 
 async function main(args: string[]): Promise<void> {
@@ -97,8 +97,10 @@ function startExercise(lesson: Lesson): void {
 
 /** Two-terminal mode: one program, the user's own flags, the terminal as its stdin and stdout. */
 async function runOne(lesson: Lesson, program: Program, args: string[]): Promise<void> {
-  const child = launch(lesson, program, args, 'inherit');
-  const { code, signal } = await exited(child);
+  const child = launch(lesson, program, args, { stdio: 'inherit' });
+  // The terminal sends Ctrl-C to the program too; forwarding covers a SIGTERM sent to us alone.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.signal(signal));
+  const { code, signal } = await child.exited;
   process.exitCode = code ?? 128 + (signal ? os.constants.signals[signal] : 0);
 }
 
@@ -122,7 +124,7 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
   try {
     for (const program of lesson.programs) {
       const args = [...(program.listens ? ['--port', '0'] : []), ...expand(program.args ?? [], running)];
-      const run = new Running(program, launch(lesson, program, [...args, ...shared], 'pipe'), running.size);
+      const run = new Running(lesson, program, [...args, ...shared], running.size);
       running.set(program.role, run);
       if (program.listens) run.port = await run.ready();
     }
@@ -137,7 +139,7 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
     } catch (err) {
       return fail((err as Error).message);
     }
-    inputRoles.forEach((run) => run.child.stdin!.end());
+    inputRoles.forEach((run) => run.child.endInput());
   } else {
     forwardTerminal(inputRoles);
   }
@@ -160,94 +162,77 @@ async function feedDemo(lesson: Lesson, running: Map<string, Running>): Promise<
     if (step.after) await running.get(step.after.role)!.waitForLine(new RegExp(step.after.pattern));
     const line = expand([step.line], running)[0]!;
     say(`demo input for ${step.role}: ${line}`);
-    running.get(step.role)!.child.stdin!.write(`${line}\n`);
+    running.get(step.role)!.child.writeLine(line);
   }
 }
 
-/** A program started by runLesson, its output prefixed by role, its lines kept for demo steps. */
+/** A program started by runLesson, its output prefixed by role, waited on for its ready line and demo steps. */
 class Running {
   port: number | undefined;
-  status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   stoppedByUs = false;
-  readonly exit: Promise<void>;
-  private readonly lines: string[] = [];
-  private readonly listeners = new Set<(line: string) => void>();
+  readonly child: Child;
+  readonly exit: Promise<unknown>;
 
-  constructor(readonly program: Program, readonly child: ChildProcess, index: number) {
+  constructor(lesson: Lesson, readonly program: Program, args: string[], index: number) {
     const prefix = paint(`[${program.role}]`, COLOURS[index % COLOURS.length]!);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      console.log(`${prefix} ${line}`);
-      this.lines.push(line);
-      this.listeners.forEach((listener) => listener(line));
+    this.child = launch(lesson, program, args, {
+      onLine: { stdout: (line) => console.log(`${prefix} ${line}`), stderr: (line) => console.error(`${prefix} ${paint(line, 31)}`) },
     });
-    createInterface({ input: child.stderr! }).on('line', (line) => console.error(`${prefix} ${paint(line, 31)}`));
-    child.stdin!.on('error', () => {}); // the program may exit before it reads its input
-    this.exit = exited(child).then((status) => {
-      this.status = status;
-    });
+    this.exit = this.child.exited;
   }
 
-  async ready(): Promise<number> {
-    const line = await this.waitForLine(READY_LINE, READY_TIMEOUT_MS, 'its ready line "listening on HOST:PORT"');
-    return Number(READY_LINE.exec(line)![2]);
+  get status(): Child['exitStatus'] {
+    return this.child.exitStatus;
   }
 
-  waitForLine(pattern: RegExp, timeoutMs = READY_TIMEOUT_MS, what = `a line matching ${pattern}`): Promise<string> {
-    const seen = this.lines.find((line) => pattern.test(line));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`${this.program.role} did not print ${what} within ${timeoutMs / 1000} s`)), timeoutMs);
-      const listener = (line: string): void => {
-        if (pattern.test(line)) finish(undefined, line);
-      };
-      const finish = (err?: Error, line?: string): void => {
-        clearTimeout(timer);
-        this.listeners.delete(listener);
-        if (err) reject(err);
-        else resolve(line!);
-      };
-      this.listeners.add(listener);
-      void this.exit.then(() => finish(new Error(`${this.program.role} ${describeExit(this)} before printing ${what}`)));
-    });
+  ready(): Promise<number> {
+    return this.said(this.child.ready(), 'its ready line "listening on HOST:PORT"');
+  }
+
+  /** Once a line of stdout matches `pattern` (its ^ and $ are a line's start and end). */
+  async waitForLine(pattern: RegExp): Promise<void> {
+    await this.said(this.child.waitFor(new RegExp(pattern.source, `${pattern.flags.replace('m', '')}m`)), `a line matching ${pattern}`);
   }
 
   endedWell(): boolean {
     return this.status?.code === 0 || (this.stoppedByUs && this.program.keepsRunning === true);
   }
-}
 
-function launch(lesson: Lesson, program: Program, args: string[], stdio: 'inherit' | 'pipe'): ChildProcess {
-  // Started through scripts/run-ts (transpiled once, cached), not --import tsx: a third of the start-up time.
-  const child = spawn(process.execPath, [...typescriptLoaderArgs(), programPath(lesson, program), ...args], { stdio });
-  children.add(child);
-  child.on('close', () => children.delete(child));
-  if (stdio === 'inherit') {
-    // The terminal sends Ctrl-C to the program too; forwarding covers a SIGTERM sent to us alone.
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  /** The runner's own words for a failed wait: the role, what it waited for, and how the program ended. */
+  private async said<T>(waiting: Promise<T>, what: string): Promise<T> {
+    try {
+      return await waiting;
+    } catch (err) {
+      if (!(err instanceof ProgramFailure)) throw err;
+      if (err.kind === 'no-ready-line' || err.kind === 'wrong-output') throw new Error(`${this.program.role} did not print ${what} within ${READY_TIMEOUT_MS / 1000} s`);
+      throw new Error(`${this.program.role} ${describeExit(this)} before printing ${what}`);
+    }
   }
-  return child;
 }
 
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    child.on('error', (err) => {
-      console.error(`lesson: could not start a program: ${err.message}`);
-      resolve({ code: null, signal: null });
-    });
-    child.on('close', (code, signal) => resolve({ code, signal }));
+/** Starts a program of the lesson through scripts/run-ts (transpiled once, cached), not --import tsx: a third of the start-up time. */
+function launch(lesson: Lesson, program: Program, args: string[], options: Partial<ChildOptions>): Child {
+  const child = new Child([process.execPath, ...typescriptLoaderArgs(), programPath(lesson, program)], {
+    name: program.role,
+    args,
+    group: false, // in our process group, as a program started from the terminal: Ctrl-C reaches it too
+    waitMs: READY_TIMEOUT_MS,
+    who: 'lesson',
+    ...options,
   });
+  children.add(child);
+  void child.exited.then(() => {
+    children.delete(child);
+    if (child.startError) console.error(`lesson: could not start a program: ${child.startError.message}`);
+  });
+  return child;
 }
 
 /** SIGTERM to every program still running, SIGKILL to any still there after a grace period. */
 async function stop(runs: Running[]): Promise<void> {
   const live = runs.filter((run) => run.status === undefined);
-  for (const run of live) {
-    run.stoppedByUs = true;
-    run.child.kill('SIGTERM');
-  }
-  const timer = setTimeout(() => live.forEach((run) => run.child.kill('SIGKILL')), STOP_GRACE_MS);
-  await Promise.all(live.map((run) => run.exit));
-  clearTimeout(timer);
+  for (const run of live) run.stoppedByUs = true;
+  await Promise.all(live.map((run) => run.child.stop(STOP_GRACE_MS)));
 }
 
 /** Replaces `{role.port}` in a program's arguments or a demo line with that role's bound port. */
@@ -276,9 +261,9 @@ function forwardTerminal(roles: Running[]): void {
     const addressed = /^@(\S+) ?(.*)$/.exec(line);
     const to = addressed ? roles.find((run) => run.program.role === addressed[1]) : first;
     if (!to) return say(`no interactive role '${addressed![1]}'; the roles you can type for: ${roles.map((r) => r.program.role).join(', ')}`, true);
-    to.child.stdin!.write(`${addressed ? addressed[2] : line}\n`);
+    to.child.writeLine(addressed ? addressed[2]! : line);
   });
-  input.on('close', () => roles.forEach((run) => run.child.stdin!.end()));
+  input.on('close', () => roles.forEach((run) => run.child.endInput()));
   void Promise.all(roles.map((run) => run.exit)).then(() => input.close());
 }
 
