@@ -12,7 +12,6 @@ import { Measured } from './processes.ts';
 import { load, medianOf, MiB } from './stats.ts';
 import type { Workspace } from './workspace.ts';
 
-const READY = /^listening on \S+:(\d+)\s*$/m;
 const START_MS = 15_000; // a server not listening by then will not
 const FILE_NAME = 'bench.bin';
 const PREFIX = '[接收]'; // lesson 08's client saves NAME as [接收]NAME
@@ -78,7 +77,7 @@ async function lessonRun(serverJs: string, clientJs: string, root: string, diges
   rmSync(out, { recursive: true, force: true });
   const server = new Measured([process.execPath, serverJs, '--port', '0', '--root', root], { timeoutMs: 300_000 });
   try {
-    const port = (await server.waitFor(READY, START_MS))[1]!;
+    const port = await server.ready(START_MS);
     const client = new Measured([process.execPath, clientJs, '--port', port, '--name', FILE_NAME, '--out', out], { timeoutMs: 300_000 });
     const ended = await client.ended;
     if (ended.code !== 0) throw new Error(`lesson 08's client failed (${ended.timedOut ? 'time limit' : `exit ${ended.code}`})${client.tail()}`);
@@ -96,7 +95,7 @@ async function baselineRun(js: string, side: 'baseline' | 'reused', file: string
   const reuse = side === 'reused' ? ['--reuse'] : [];
   const server = new Measured([process.execPath, js, 'serve', '--file', file, ...reuse], { timeoutMs: 300_000 });
   try {
-    const port = (await server.waitFor(READY, START_MS))[1]!;
+    const port = await server.ready(START_MS);
     const client = new Measured([process.execPath, js, 'fetch', '--port', port, '--out', received, ...reuse], { timeoutMs: 300_000 });
     const ended = await client.ended;
     if (ended.code !== 0) throw new Error(`the baseline client failed (${ended.timedOut ? 'time limit' : `exit ${ended.code}`})${client.tail()}`);

@@ -8,7 +8,6 @@ import { Measured, runToEnd } from './processes.ts';
 import { load, medianOf } from './stats.ts';
 import type { Workspace } from './workspace.ts';
 
-const READY = /^listening on \S+:(\d+)\s*$/m;
 const START_MS = 15_000;
 const WAIT_MS = 10_000; // a client that waits longer than this for one reply is hung
 const LIMIT_MS = 120_000; // one load run, whatever happens
@@ -80,7 +79,7 @@ export async function benchEcho(
 async function oneRun(side: EchoRun['side'], serverArgs: string[], generator: string, clients: number, roundTrips: number): Promise<EchoRun> {
   const server = new Measured([process.execPath, ...serverArgs], { timeoutMs: LIMIT_MS + 30_000 });
   try {
-    const port = (await server.waitFor(READY, START_MS))[1]!;
+    const port = await server.ready(START_MS);
     const args = ['--port', port, '--clients', String(clients), '--rounds', String(roundTrips), '--wait-ms', String(WAIT_MS), '--limit-ms', String(LIMIT_MS)];
     const result = await runToEnd([process.execPath, generator, ...args], { timeoutMs: LIMIT_MS + 10_000 });
     const line = result.stdout.split('\n').find((l) => l.startsWith('{'));

@@ -3,11 +3,12 @@
 // /proc/PID/status (VmHWM, the kernel's high-water mark of its resident set) while it runs: no
 // benchmark code goes into the programs measured.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Child } from '../runtime/child.ts';
+import { ProgramFailure } from '../runtime/failure.ts';
 
 const POLL_MS = 20; // VmHWM only grows, so the last reading before the end is the peak, to within this
-const OUTPUT_CAP = 64 * 1024;
+const OUTPUT_CAP = 64 * 1024; // the tail of each stream kept for the report
 const running = new Set<Measured>();
 
 export interface Ended {
@@ -27,54 +28,45 @@ export interface StartOptions {
   timeoutMs: number;
 }
 
-/** A process under measurement. */
+/** A process under measurement: a runtime Child that keeps the tail of its output, with a time limit and its peak memory. */
 export class Measured {
-  stdout = '';
-  stderr = '';
   maxRss: number | undefined;
   readonly ended: Promise<Ended>;
-  private readonly child: ChildProcess;
+  private readonly child: Child;
   private readonly started = performance.now();
   private timedOut = false;
   private exited = false;
 
   constructor(readonly argv: string[], options: StartOptions) {
-    this.child = spawn(argv[0]!, argv.slice(1), {
+    this.child = new Child(argv, {
+      name: this.describe(),
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group
+      stdin: 'ignore',
+      outputCap: OUTPUT_CAP,
+      onFlood: 'tail',
+      checkLeftovers: false, // what it leaves in its group is killed when it ends
+      who: 'bench',
     });
     running.add(this);
-    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.stdout = (this.stdout + text).slice(-OUTPUT_CAP)));
-    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr = (this.stderr + text).slice(-OUTPUT_CAP)));
     const poll = setInterval(() => this.readPeak(), POLL_MS);
     this.readPeak();
     // At the limit, SIGTERM first (the grader removes its staging folder on it), SIGKILL 2 s later.
     let hardLimit: NodeJS.Timeout | undefined;
     const limit = setTimeout(() => {
       this.timedOut = true;
-      this.kill('SIGTERM');
-      hardLimit = setTimeout(() => this.kill('SIGKILL'), 2000);
+      this.child.kill('SIGTERM');
+      hardLimit = setTimeout(() => this.child.kill('SIGKILL'), 2000);
     }, options.timeoutMs);
-    this.ended = new Promise((resolve) => {
-      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-        if (this.exited) return;
-        this.exited = true;
-        const ms = performance.now() - this.started;
-        clearInterval(poll);
-        clearTimeout(limit);
-        clearTimeout(hardLimit);
-        running.delete(this);
-        this.kill('SIGKILL'); // anything it left in its group
-        resolve({ code, signal, ms, maxRss: this.maxRss, timedOut: this.timedOut });
-      };
-      this.child.on('error', (err) => {
-        this.stderr += `bench: could not start ${argv[0]}: ${err.message}\n`;
-        finish(null, null);
-      });
-      // 'close': the exit, and the output it wrote before it.
-      this.child.on('close', finish);
+    this.ended = this.child.exited.then(({ code, signal }) => {
+      this.exited = true;
+      const ms = performance.now() - this.started;
+      clearInterval(poll);
+      clearTimeout(limit);
+      clearTimeout(hardLimit);
+      running.delete(this);
+      this.child.kill('SIGKILL'); // anything it left in its group
+      return { code, signal, ms, maxRss: this.maxRss, timedOut: this.timedOut };
     });
   }
 
@@ -82,43 +74,30 @@ export class Measured {
     return this.child.pid;
   }
 
-  /** Resolves with the first match of `pattern` on stdout; rejects when the process ends first or after `timeoutMs`. */
-  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const match = this.stdout.match(pattern);
-        if (match) {
-          cleanUp();
-          resolve(match);
-        }
-        return match !== null;
-      };
-      const timer = setTimeout(() => {
-        cleanUp();
-        reject(new Error(`${this.describe()} printed no ${pattern} within ${timeoutMs / 1000} s${this.tail()}`));
-      }, timeoutMs);
-      const cleanUp = (): void => {
-        clearTimeout(timer);
-        this.child.stdout!.off('data', check);
-      };
-      if (check()) return;
-      this.child.stdout!.on('data', check);
-      void this.ended.then(() => {
-        if (check()) return;
-        cleanUp();
-        reject(new Error(`${this.describe()} ended before printing ${pattern}${this.tail()}`));
-      });
-    });
+  get stdout(): string {
+    return this.child.stdout;
+  }
+
+  get stderr(): string {
+    return this.child.stderr;
+  }
+
+  /** The port of its ready line; rejects when the process ends first or after `timeoutMs`. */
+  async ready(timeoutMs: number): Promise<string> {
+    try {
+      return String(await this.child.ready(timeoutMs));
+    } catch (err) {
+      if (!(err instanceof ProgramFailure)) throw err;
+      const what = 'its ready line';
+      throw new Error(err.kind === 'no-ready-line' ? `${this.describe()} printed no ${what} within ${timeoutMs / 1000} s${this.tail()}` : `${this.describe()} ended before printing ${what}${this.tail()}`);
+    }
   }
 
   /** Reads the peak one last time, then stops the process group (SIGTERM, SIGKILL after `graceMs`). */
   async stop(graceMs = 2000): Promise<Ended> {
     this.readPeak();
-    this.kill('SIGTERM');
-    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
-    const ended = await this.ended;
-    clearTimeout(timer);
-    return ended;
+    await this.child.stop(graceMs);
+    return this.ended;
   }
 
   describe(): string {
@@ -137,14 +116,6 @@ export class Measured {
       if (match) this.maxRss = Math.max(this.maxRss ?? 0, Number(match[1]) * 1024);
     } catch {
       // it has just ended, or there is no /proc (then no peak is reported)
-    }
-  }
-
-  private kill(signal: NodeJS.Signals): void {
-    try {
-      process.kill(-this.child.pid!, signal);
-    } catch {
-      // the group is gone already
     }
   }
 }

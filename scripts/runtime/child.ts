@@ -13,12 +13,6 @@ import { groupAlive, signalGroup } from './processes.ts';
 export const READY_LINE = /^listening on (\S+):(\d+)\s*$/m;
 export const READY_WHAT = 'the ready line "listening on HOST:PORT"';
 
-/** The host and port of the first ready line in `text`, if there is one. */
-export function parseReady(text: string): { line: string; host: string; port: number } | undefined {
-  const match = READY_LINE.exec(text);
-  return match ? { line: match[0].trim(), host: match[1]!, port: Number(match[2]) } : undefined;
-}
-
 /**
  * How long any single wait may take before it fails with what it saw so far. Generous, because
  * starting node on a loaded 2-core machine can take seconds; a correct program never waits this
@@ -161,9 +155,9 @@ export class Child {
     }
   }
 
-  /** Waits for the ready line `listening on HOST:PORT` and returns the bound port. */
-  async ready(): Promise<number> {
-    const match = await this.wait(READY_LINE, 'stdout', READY_WHAT, 'no-ready-line');
+  /** Waits for the ready line `listening on HOST:PORT` (at most `ms`) and returns the bound port. */
+  async ready(ms = this.waitMs): Promise<number> {
+    const match = await this.wait(READY_LINE, 'stdout', READY_WHAT, 'no-ready-line', ms);
     const port = Number(match[2]);
     const asked = this.args.indexOf('--port');
     const wanted = asked >= 0 ? Number(this.args[asked + 1]) : NaN;
@@ -180,11 +174,11 @@ export class Child {
   }
 
   /** Resolves with the first match of `pattern` in the stream; fails on timeout or exit first. */
-  waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', what = String(pattern)): Promise<RegExpMatchArray> {
-    return this.wait(pattern, stream, what, 'wrong-output');
+  waitFor(pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', what = String(pattern), ms = this.waitMs): Promise<RegExpMatchArray> {
+    return this.wait(pattern, stream, what, 'wrong-output', ms);
   }
 
-  private wait(pattern: RegExp, stream: 'stdout' | 'stderr', what: string, onTimeout: FailureKind): Promise<RegExpMatchArray> {
+  private wait(pattern: RegExp, stream: 'stdout' | 'stderr', what: string, onTimeout: FailureKind, ms: number): Promise<RegExpMatchArray> {
     const source = this.process[stream];
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -202,9 +196,9 @@ export class Child {
       const timer = setTimeout(
         () =>
           settle(() =>
-            reject(this.failure(onTimeout, `${this.name} did not print ${what} within ${this.waitMs} ms\n${this.transcript()}`, { what, waitedMs: this.waitMs })),
+            reject(this.failure(onTimeout, `${this.name} did not print ${what} within ${ms} ms\n${this.transcript()}`, { what, waitedMs: ms })),
           ),
-        this.waitMs,
+        ms,
       );
       source?.on('data', check); // added after our own 'data' listener, so the text is already appended
       check();
