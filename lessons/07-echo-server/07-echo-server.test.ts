@@ -24,6 +24,7 @@ import {
   writeCoalesced,
   type Datagram,
   type UdpPeer,
+  Wire,
   COMMON_BAD_FLAGS,
   itRejectsBadFlags,
 } from '../../tests/harness.ts';
@@ -34,68 +35,10 @@ const WELCOME = 'Welcome!\n';
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 const gbk = (text: string): Buffer => iconv.encode(text, 'gbk');
 
-/**
- * A harness TCP client's view of what the server sends: whole lines, or everything up to the
- * server's FIN. (Local to this lesson: the shared harness has readToEnd but no line reader.)
- */
-class Reader {
-  buffered = Buffer.alloc(0);
-  private ended = false;
-  private check: (() => void) | undefined;
-
-  constructor(readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      this.check?.();
-    });
-    for (const event of ['end', 'close', 'error']) {
-      socket.on(event, () => {
-        this.ended = true;
-        this.check?.();
-      });
-    }
-  }
-
-  /** The next line with its "\n", as bytes. */
-  async lineBytes(): Promise<Buffer> {
-    await this.until(() => this.buffered.includes(0x0a) || this.ended, 'a line from the server');
-    const end = this.buffered.indexOf(0x0a);
-    if (end === -1) throw new Error(`the connection ended before a whole line; got ${JSON.stringify(this.buffered.toString())}`);
-    const line = this.buffered.subarray(0, end + 1);
-    this.buffered = this.buffered.subarray(end + 1);
-    return line;
-  }
-
-  /** The next line, utf-8, without its "\n". */
-  async line(): Promise<string> {
-    return (await this.lineBytes()).toString('utf8').slice(0, -1);
-  }
-
-  /** Everything left until the server closes its side (FIN). */
-  async rest(): Promise<string> {
-    await this.until(() => this.ended, 'the server to close the connection');
-    const rest = this.buffered.toString('utf8');
-    this.buffered = Buffer.alloc(0);
-    return rest;
-  }
-
-  private until(ready: () => boolean, what: string): Promise<void> {
-    const done = new Promise<void>((resolve) => {
-      this.check = () => {
-        if (!ready()) return;
-        this.check = undefined;
-        resolve();
-      };
-      this.check();
-    });
-    return withTimeout(done, what, () => `received so far: ${JSON.stringify(this.buffered.subarray(0, 300).toString())}`);
-  }
-}
-
 /** A harness TCP client of the server on `port`, its greeting already read and checked. */
-async function greetedClient(t: TestContext, port: number, host = '127.0.0.1'): Promise<Reader> {
-  const reader = new Reader(await connectTcp(t, port, host));
-  assert.equal(await reader.lineBytes().then(String), WELCOME, 'the greeting');
+async function greetedClient(t: TestContext, port: number, host = '127.0.0.1'): Promise<Wire> {
+  const reader = new Wire(await connectTcp(t, port, host));
+  assert.equal(await reader.line().then(String), WELCOME, 'the greeting');
   return reader;
 }
 
@@ -162,9 +105,9 @@ suite(target, 'lesson', () => {
     await Promise.all(
       readers.map(async (reader, i) => {
         reader.socket.write(`client ${i}\n`);
-        assert.equal(await reader.line(), `Hello, client ${i}!`);
+        assert.equal(await reader.lineText(), `Hello, client ${i}!`);
         reader.socket.write('exit\n');
-        assert.equal(await reader.rest(), '', `client ${i}: nothing after the reply, then FIN`);
+        assert.equal(await reader.restText(), '', `client ${i}: nothing after the reply, then FIN`);
       }),
     );
     assert.equal(server.stdout, `listening on 127.0.0.1:${port}\n`);
@@ -176,23 +119,23 @@ suite(target, 'lesson', () => {
     // Checks the protocol byte for byte: "Welcome!\n", "Hello, NAME!\n" per line (a "\r\n" line
     // ending is accepted), and after "exit" nothing more but the end of the stream.
     const { port } = await startListening(t, target, 'tcp-server.ts');
-    const reader = new Reader(await connectTcp(t, port));
-    assert.deepEqual(await reader.lineBytes(), utf8(WELCOME));
+    const reader = new Wire(await connectTcp(t, port));
+    assert.deepEqual(await reader.line(), utf8(WELCOME));
     reader.socket.write(utf8('小明\n'));
-    assert.deepEqual(await reader.lineBytes(), utf8('Hello, 小明!\n'));
+    assert.deepEqual(await reader.line(), utf8('Hello, 小明!\n'));
     reader.socket.write(utf8('Tom\r\n'));
-    assert.deepEqual(await reader.lineBytes(), utf8('Hello, Tom!\n'));
+    assert.deepEqual(await reader.line(), utf8('Hello, Tom!\n'));
     reader.socket.write('exit\n');
-    assert.equal(await reader.rest(), '');
+    assert.equal(await reader.restText(), '');
   });
 
   it('tcp-server --encoding gbk puts exact gbk bytes on the wire', async (t) => {
     // Checks the --encoding flag from a raw socket: a gbk line in, the gbk reply out, byte for byte.
     const { port } = await startListening(t, target, 'tcp-server.ts', ['--encoding', 'gbk']);
-    const reader = new Reader(await connectTcp(t, port));
-    assert.deepEqual(await reader.lineBytes(), gbk(WELCOME));
+    const reader = new Wire(await connectTcp(t, port));
+    assert.deepEqual(await reader.line(), gbk(WELCOME));
     reader.socket.write(gbk('你好，小明\n'));
-    assert.deepEqual(await reader.lineBytes(), gbk('Hello, 你好，小明!\n'));
+    assert.deepEqual(await reader.line(), gbk('Hello, 你好，小明!\n'));
   });
 
   it('tcp-server frames lines that arrive one byte per write', async (t) => {
@@ -201,8 +144,8 @@ suite(target, 'lesson', () => {
     const { port } = await startListening(t, target, 'tcp-server.ts');
     const reader = await greetedClient(t, port);
     await writeBytewise(reader.socket, utf8('你好\nMichael\n'));
-    assert.equal(await reader.line(), 'Hello, 你好!');
-    assert.equal(await reader.line(), 'Hello, Michael!');
+    assert.equal(await reader.lineText(), 'Hello, 你好!');
+    assert.equal(await reader.lineText(), 'Hello, Michael!');
   });
 
   it('tcp-server answers lines coalesced in one write in order, and nothing after exit', async (t) => {
@@ -211,7 +154,7 @@ suite(target, 'lesson', () => {
     const { port } = await startListening(t, target, 'tcp-server.ts');
     const reader = await greetedClient(t, port);
     await writeCoalesced(reader.socket, ['Michael\n', 'Tom\n', 'exit\n', 'Tracy\n'].map(utf8));
-    assert.equal(await reader.rest(), 'Hello, Michael!\nHello, Tom!\n');
+    assert.equal(await reader.restText(), 'Hello, Michael!\nHello, Tom!\n');
   });
 
   it('tcp-server answers a 1024-byte line and closes on a longer one with an error line', async (t) => {
@@ -221,16 +164,16 @@ suite(target, 'lesson', () => {
     const { program: server, port } = await startListening(t, target, 'tcp-server.ts', ['--quiet']);
     const long = await greetedClient(t, port);
     long.socket.write(`${'a'.repeat(1024)}\n`);
-    assert.equal(await long.line(), `Hello, ${'a'.repeat(1024)}!`);
+    assert.equal(await long.lineText(), `Hello, ${'a'.repeat(1024)}!`);
     long.socket.write(`${'b'.repeat(1025)}\n`);
-    assert.equal(await long.rest(), 'error: line longer than 1024 bytes\n');
+    assert.equal(await long.restText(), 'error: line longer than 1024 bytes\n');
     await server.waitFor(/longer than 1024/, 'stderr');
     const endless = await greetedClient(t, port);
     endless.socket.write('c'.repeat(5000));
-    assert.equal(await endless.rest(), 'error: line longer than 1024 bytes\n');
+    assert.equal(await endless.restText(), 'error: line longer than 1024 bytes\n');
     const next = await greetedClient(t, port);
     next.socket.write('Tracy\n');
-    assert.equal(await next.line(), 'Hello, Tracy!');
+    assert.equal(await next.lineText(), 'Hello, Tracy!');
   });
 
   it('tcp-server drops a line cut off by a client that leaves, and survives a reset', async (t) => {
@@ -239,7 +182,7 @@ suite(target, 'lesson', () => {
     const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
     const leaving = await greetedClient(t, port);
     leaving.socket.end('Mich');
-    assert.equal(await leaving.rest(), '', 'no "Hello, Mich!" for half a line');
+    assert.equal(await leaving.restText(), '', 'no "Hello, Mich!" for half a line');
     await server.waitFor(/^127\.0\.0\.1:\d+ left in the middle of a line \(4 bytes dropped\)$/m);
     const rude = await greetedClient(t, port);
     const rudePort = rude.socket.localPort;
@@ -248,7 +191,7 @@ suite(target, 'lesson', () => {
     await server.waitFor(new RegExp(`^connection from 127\\.0\\.0\\.1:${rudePort} closed$`, 'm'));
     const next = await greetedClient(t, port);
     next.socket.write('Sarah\n');
-    assert.equal(await next.line(), 'Hello, Sarah!');
+    assert.equal(await next.lineText(), 'Hello, Sarah!');
   });
 
   it('tcp-server stops reading from a client that never reads its replies', async (t) => {
@@ -273,7 +216,7 @@ suite(target, 'lesson', () => {
     assert.ok(takenAtMost() <= total / 2, `the server (and the system's buffers) took ${takenAtMost()} of ${total} bytes`);
     const other = await greetedClient(t, port);
     other.socket.write('Tom\n');
-    assert.equal(await other.line(), 'Hello, Tom!');
+    assert.equal(await other.lineText(), 'Hello, Tom!');
     assert.ok(takenAtMost() <= total / 2, `after another client's round trip: ${takenAtMost()} of ${total} bytes taken`);
     greedy.write('exit\n');
     let received = 0;
@@ -299,8 +242,8 @@ suite(target, 'lesson', () => {
       const busy = await greetedClient(t, port);
       busy.socket.write('Mich');
       server.signal(signal);
-      assert.equal(await idle.rest(), '');
-      assert.equal(await busy.rest(), '');
+      assert.equal(await idle.restText(), '');
+      assert.equal(await busy.restText(), '');
       const late = net.connect({ host: '127.0.0.1', port });
       const [err] = (await withTimeout(once(late, 'error'), 'the new connection to be refused')) as [NodeJS.ErrnoException];
       assert.equal(err.code, 'ECONNREFUSED');
@@ -318,15 +261,15 @@ suite(target, 'lesson', () => {
     // end of input sends "exit\n", and a greeting and reply sent one byte per write are decoded whole.
     const harness = await listenTcp(t);
     const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', 'gbk']);
-    const connection = new Reader(await harness.next());
+    const connection = new Wire(await harness.next());
     await writeBytewise(connection.socket, gbk('欢迎！\n'));
     await client.waitFor(/^greeting: 欢迎！$/m);
     client.writeLine('小明');
-    assert.deepEqual(await connection.lineBytes(), gbk('小明\n'));
+    assert.deepEqual(await connection.line(), gbk('小明\n'));
     await writeBytewise(connection.socket, gbk('Hello, 小明!\n'));
     await client.waitFor(/^reply: Hello, 小明!$/m);
     client.endInput();
-    assert.deepEqual(await connection.lineBytes(), utf8('exit\n'));
+    assert.deepEqual(await connection.line(), utf8('exit\n'));
     connection.socket.end();
     assert.deepEqual(await client.exit(), OK);
     assert.match(client.stdout, /the server closed the connection\n$/);
@@ -336,10 +279,10 @@ suite(target, 'lesson', () => {
     // Checks that a missing reply is an error, not a silent success.
     const harness = await listenTcp(t);
     const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port)]);
-    const connection = new Reader(await harness.next());
+    const connection = new Wire(await harness.next());
     connection.socket.write(WELCOME);
     client.writeLine('Michael');
-    assert.equal(await connection.line(), 'Michael');
+    assert.equal(await connection.lineText(), 'Michael');
     connection.socket.end();
     await expectOneLineError(client, 1, /before answering Michael/);
   });
@@ -348,11 +291,11 @@ suite(target, 'lesson', () => {
     // Checks the bounded wait the note's recv() lacks: one line, exit 1, no hang.
     const harness = await listenTcp(t);
     const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--timeout', '1000']);
-    const connection = new Reader(await harness.next());
+    const connection = new Wire(await harness.next());
     connection.socket.write(WELCOME);
     await client.waitFor(/^greeting: Welcome!$/m);
     client.writeLine('Michael');
-    assert.equal(await connection.line(), 'Michael');
+    assert.equal(await connection.lineText(), 'Michael');
     await expectOneLineError(client, 1, /within 1000 ms/);
   });
 
@@ -480,7 +423,7 @@ suite(target, 'lesson', () => {
     assert.equal(await udp.ready(), port);
     const tcpClient = await greetedClient(t, port);
     tcpClient.socket.write('Michael\n');
-    assert.equal(await tcpClient.line(), 'Hello, Michael!');
+    assert.equal(await tcpClient.lineText(), 'Hello, Michael!');
     assert.deepEqual((await askUdp(await bindUdp(t), utf8('Tracy'), port)).data, utf8('Hello, Tracy!'));
   });
 
@@ -546,8 +489,8 @@ suite(target, 'exercise', () => {
     const sent = performance.now();
     first.socket.write('Michael\n');
     await greetedClient(t, port);
-    assert.equal(first.buffered.length, 0, 'the first reply came before the second greeting: the delay blocked the server');
-    assert.equal(await first.line(), 'Hello, Michael!');
+    assert.equal(first.pending, 0, 'the first reply came before the second greeting: the delay blocked the server');
+    assert.equal(await first.lineText(), 'Hello, Michael!');
     assert.ok(performance.now() - sent >= 2950, 'the reply came before the delay was over');
   });
 
@@ -558,11 +501,11 @@ suite(target, 'exercise', () => {
     const reader = await greetedClient(t, port);
     const sent = performance.now();
     await writeCoalesced(reader.socket, ['Michael\n', 'Tom\n', 'exit\n'].map(utf8));
-    assert.equal(await reader.line(), 'Hello, Michael!');
+    assert.equal(await reader.lineText(), 'Hello, Michael!');
     assert.ok(performance.now() - sent >= 290, 'the first reply came before its delay');
-    assert.equal(await reader.line(), 'Hello, Tom!');
+    assert.equal(await reader.lineText(), 'Hello, Tom!');
     assert.ok(performance.now() - sent >= 590, 'the second reply did not wait its own delay');
-    assert.equal(await reader.rest(), '');
+    assert.equal(await reader.restText(), '');
   });
 
   it('tcp-server --delay 300 still answers a line whose client half-closed right after it', async (t) => {
@@ -570,7 +513,7 @@ suite(target, 'exercise', () => {
     const { port } = await startListening(t, target, 'tcp-server.ts', ['--delay', '300']);
     const reader = await greetedClient(t, port);
     reader.socket.end('Tracy\n');
-    assert.equal(await reader.rest(), 'Hello, Tracy!\n');
+    assert.equal(await reader.restText(), 'Hello, Tracy!\n');
   });
 
   it('tcp-server accepts whole milliseconds for --delay and rejects anything else with exit 2', async (t) => {
@@ -578,7 +521,7 @@ suite(target, 'exercise', () => {
     const { port } = await startListening(t, target, 'tcp-server.ts', ['--delay', '0']);
     const reader = await greetedClient(t, port);
     reader.socket.write('Sarah\n');
-    assert.equal(await reader.line(), 'Hello, Sarah!');
+    assert.equal(await reader.lineText(), 'Hello, Sarah!');
     for (const bad of ['soon', '-5', '1.5']) {
       await expectOneLineError(start(t, target, 'tcp-server.ts', ['--port', '0', '--delay', bad]), 2, /delay/);
     }

@@ -32,7 +32,7 @@ export class Wire {
   }
 
   /** The next line as utf-8 text, without its "\n". */
-  async textLine(what?: string): Promise<string> {
+  async lineText(what?: string): Promise<string> {
     return (await this.line(what)).toString('utf8').slice(0, -1);
   }
 
@@ -47,6 +47,16 @@ export class Wire {
   async rest(what = 'the peer to close its side of the connection'): Promise<Buffer> {
     await this.until(() => this.closed, what);
     return this.take(this.bytes.length);
+  }
+
+  /** rest() as utf-8 text. */
+  async restText(what?: string): Promise<string> {
+    return (await this.rest(what)).toString('utf8');
+  }
+
+  /** How many bytes have arrived and not been taken yet. */
+  get pending(): number {
+    return this.bytes.length;
   }
 
   /**
