@@ -4,8 +4,6 @@
 // SOCKET_LESSONS_SUITES=lesson,exercise (see tests/harness.ts).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
@@ -24,6 +22,7 @@ import {
   literal,
   readToEnd,
   start,
+  startCommand,
   startListening,
   suite,
   unusedPort,
@@ -309,11 +308,9 @@ suite(target, 'lesson', () => {
     const custom = target.commands.get('client.ts');
     const program = custom ?? [process.execPath, '--import', 'tsx', path.join(target.dir, 'client.ts')];
     const command = [...program, '--port', String(port), '--name', 'bar.bin', '--out', out].map((arg) => `'${arg}'`).join(' ');
-    const child = spawn('/usr/bin/script', ['-qfec', command, '/dev/null'], { cwd: custom ? target.dir : REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    t.after(() => child.kill('SIGKILL'));
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-    const [code] = (await withTimeout(once(child, 'close'), 'the client in a terminal to finish')) as [number];
+    const terminal = startCommand(t, 'client.ts in a terminal', ['/usr/bin/script', '-qfec', command, '/dev/null'], custom ? target.dir : REPO_ROOT);
+    const { code } = await terminal.exit();
+    const output = terminal.stdout;
     assert.equal(code, 0, output);
     assert.match(output, /\r[^\r\n]*100%[^\r\n]*2\.0 MiB[^\r\n]*\/s/, `a redrawn bar ending at 100%:\n${JSON.stringify(output)}`);
     assert.match(output, /^saved .* \(2097152 bytes/m);

@@ -32,6 +32,11 @@ export function startFile(t: TestContext, file: string, args: string[] = [], sta
   return contain(t, new Child(argv, { name, args, shownAs: [name], cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } }));
 }
 
+/** Spawns `argv` as it is (no loader, no extra arguments) from `cwd`, contained as start()'s programs are. */
+export function startCommand(t: TestContext, name: string, argv: string[], cwd: string): Child {
+  return contain(t, new Child(argv, { name, cwd, stdin: 'ignore' }));
+}
+
 /** Kills the program when the test ends, and fails the test if it flooded or left a process behind. */
 function contain(t: TestContext, program: Child): Child {
   t.after(async () => {
