@@ -98,7 +98,12 @@ function printDetails(grade: Grade): void {
   if (path.resolve(grade.folder) !== workFolder(lesson)) return;
   // The student's own work folder: remember the grade, and show the hints earned so far.
   const { hints, solution } = recordWork(lesson, grade);
-  if (solution) console.log(`\nThe exercise passes. Compare with the reference solution: diff -ru ${path.relative(process.cwd(), grade.folder)} ${solution}`);
+  if (solution) {
+    // The solution holds only the files the exercise changes: compare those.
+    const work = path.relative(process.cwd(), grade.folder);
+    const diffs = lesson.exercise.files.map((file) => `diff -u ${path.join(work, file)} ${path.join(solution, file)}`);
+    console.log(`\nThe exercise passes. Compare with the reference solution: ${diffs.join('; ')}`);
+  }
   hints.forEach((hint, i) => console.log(`${i === 0 ? '\n' : ''}hint ${i + 1} of ${lesson.exercise.hints.length}: ${hint}`));
 }
 

@@ -5,7 +5,7 @@
 // say (files exist, roles referred to exist and listen); a lesson that fails is listed as broken,
 // with one line per problem, and every other lesson keeps working.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -154,6 +154,17 @@ export function findLesson<T extends { id: string }>(lessons: T[], name: string)
 
 export function programPath(lesson: Lesson, program: Program, dir = lesson.dir): string {
   return path.join(dir, program.file);
+}
+
+/** solutions/NN-slug/: only the files the exercise changes, solved, to lay over the lesson's folder. */
+export function solutionDir(lesson: Lesson): string {
+  return path.join(SOLUTIONS_DIR, lesson.id);
+}
+
+/** Copies the lesson's programs (not its tests) to `dest` with the solution laid over them: a solved exercise as a student hands it in. */
+export function copySolved(lesson: Lesson, dest: string): void {
+  cpSync(lesson.dir, dest, { recursive: true, filter: (source) => !source.endsWith('.test.ts') });
+  cpSync(solutionDir(lesson), dest, { recursive: true });
 }
 
 /** The candidate nearest to `word` by edit distance, when it is near enough to be a typo of it. */
