@@ -5,14 +5,14 @@
 // temporary lessons folder under work/ (SOCKET_LESSONS_LESSONS_DIR), never in lessons/.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { before, describe, it, type TestContext } from 'node:test';
+import { before, describe, it } from 'node:test';
+import { runToEnd } from '../scripts/bench/processes.ts';
 import { readLesson, REPO_ROOT, WORK_ROOT, type BrokenLesson } from '../scripts/manifest.ts';
 
 const LESSON_04 = path.join(REPO_ROOT, 'lessons', '04-tcp-server');
+const COMMAND_LIMIT_MS = 120_000; // one command, whatever happens (its process group is killed then)
 
 /** Lesson 04's folder copied to `dir/id`, its manifest changed by `edit` (on the text). */
 function brokenCopy(root: string, id: string, edit: (text: string) => string): string {
@@ -29,19 +29,10 @@ function problemsOf(dir: string): string[] {
   return (result as BrokenLesson).problems;
 }
 
-async function run(t: TestContext, script: string, args: string[], lessonsDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, SOCKET_LESSONS_LESSONS_DIR: lessonsDir, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const [code] = (await once(child, 'close')) as [number];
-  return { code, stdout, stderr };
+/** Runs one of the repository's commands with the lessons folder moved to `lessonsDir`. */
+async function run(script: string, args: string[], lessonsDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, SOCKET_LESSONS_LESSONS_DIR: lessonsDir, NO_COLOR: '1' };
+  return runToEnd([process.execPath, '--import', 'tsx', script, ...args], { cwd: REPO_ROOT, env, timeoutMs: COMMAND_LIMIT_MS });
 }
 
 describe('a broken manifest', () => {
@@ -79,14 +70,14 @@ describe('a broken manifest', () => {
     t.after(() => rmSync(root, { recursive: true, force: true }));
     brokenCopy(root, '09-broken', (text) => text.replace('"interactive": true', '"keepRunning": true'));
     const line = /09-broken\/lesson\.json: \/programs\/1\/keepRunning: unknown key 'keepRunning' \(did you mean 'keepsRunning'\?\)/;
-    const list = await run(t, 'scripts/lesson.ts', [], root);
+    const list = await run('scripts/lesson.ts', [], root);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^ {2}04-tcp-server {2}TCP server and client/m);
     assert.match(list.stdout, new RegExp(`^  09-broken  BROKEN: \\S*${line.source}$`, 'm'));
-    const demo = await run(t, 'scripts/lesson.ts', ['04', '--demo'], root);
+    const demo = await run('scripts/lesson.ts', ['04', '--demo'], root);
     assert.equal(demo.code, 0, demo.stdout + demo.stderr);
     for (const [script, args] of [['scripts/lesson.ts', ['09']], ['scripts/grade.ts', ['09', LESSON_04]], ['scripts/check.ts', ['09', '--fast']]] as const) {
-      const result = await run(t, script, [...args], root);
+      const result = await run(script, [...args], root);
       assert.equal(result.code, script === 'scripts/check.ts' ? 1 : 2, `${script}: ${result.stdout}${result.stderr}`);
       const text = script === 'scripts/check.ts' ? result.stdout : result.stderr;
       assert.match(text, line, script);

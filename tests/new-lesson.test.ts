@@ -4,13 +4,15 @@
 // `git status` clean, and a committed lesson is refused. Wrong command lines exit 2 with one line.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it, type TestContext } from 'node:test';
+import { runToEnd } from '../scripts/bench/processes.ts';
 import { REPO_ROOT } from '../scripts/manifest.ts';
+
+const COMMAND_LIMIT_MS = 180_000; // one command, whatever happens (its process group is killed then)
 
 /** A copy of the repository's files (committed or not, ignored ones left out) as a fresh git checkout. */
 function copyRepository(t: TestContext): string {
@@ -29,49 +31,41 @@ function copyRepository(t: TestContext): string {
   return copy;
 }
 
-async function run(t: TestContext, cwd: string, script: string, args: string[]): Promise<{ code: number; output: string; stderr: string }> {
+/** Runs one of the repository's commands in `cwd` (a copy of it, or the repository), without this test's SOCKET_LESSONS_ settings. */
+async function run(cwd: string, script: string, args: string[]): Promise<{ code: number | null; output: string; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SOCKET_LESSONS_') && name !== 'NODE_TEST_CONTEXT'));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd, env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let output = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    output += text;
-    stderr += text;
-  });
-  const [code] = (await once(child, 'close')) as [number];
-  return { code, output, stderr };
+  const result = await runToEnd([process.execPath, '--import', 'tsx', script, ...args], { cwd, env: { ...env, NO_COLOR: '1' }, timeoutMs: COMMAND_LIMIT_MS });
+  return { code: result.code, output: result.stdout + result.stderr, stderr: result.stderr };
 }
 
 it('new-lesson makes a lesson that check passes, that runs and is in the book, and --remove leaves the tree clean', async (t) => {
   // Checks the issue's done-when for the scaffold, step by step, in a copy of the repository.
   const copy = copyRepository(t);
-  const made = await run(t, copy, 'scripts/new-lesson.ts', ['09-scratch', 'Scratch']);
+  const made = await run(copy, 'scripts/new-lesson.ts', ['09-scratch', 'Scratch']);
   assert.equal(made.code, 0, made.output);
-  const check = await run(t, copy, 'scripts/check.ts', ['09']);
+  const check = await run(copy, 'scripts/check.ts', ['09']);
   assert.equal(check.code, 0, check.output);
   assert.doesNotMatch(check.output, /^MISSING/m, check.output);
   assert.match(check.output, /^09-scratch: all \d+ checks pass/m);
-  const demo = await run(t, copy, 'scripts/lesson.ts', ['09', '--demo']);
+  const demo = await run(copy, 'scripts/lesson.ts', ['09', '--demo']);
   assert.equal(demo.code, 0, demo.output);
   assert.match(demo.output, /^\[client\] reply: echo: /m);
-  const book = await run(t, copy, 'scripts/book.ts', ['--out', path.join(copy, 'dist', 'book')]);
+  const book = await run(copy, 'scripts/book.ts', ['--out', path.join(copy, 'dist', 'book')]);
   assert.equal(book.code, 0, book.output);
   assert.ok(existsSync(path.join(copy, 'dist', 'book', '09-scratch.html')), 'the book has a page for the new lesson');
-  const removed = await run(t, copy, 'scripts/new-lesson.ts', ['--remove', '09-scratch']);
+  const removed = await run(copy, 'scripts/new-lesson.ts', ['--remove', '09-scratch']);
   assert.equal(removed.code, 0, removed.output);
   assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: copy, encoding: 'utf8' }), '', 'git status after --remove');
-  const committed = await run(t, copy, 'scripts/new-lesson.ts', ['--remove', '04-tcp-server']);
+  const committed = await run(copy, 'scripts/new-lesson.ts', ['--remove', '04-tcp-server']);
   assert.equal(committed.code, 2, committed.output);
   assert.match(committed.stderr, /^new-lesson: 04-tcp-server is committed/);
   assert.ok(existsSync(path.join(copy, 'lessons', '04-tcp-server', 'lesson.json')), 'a committed lesson is never removed');
 });
 
-it('new-lesson rejects a wrong command line with one line and exit 2', async (t) => {
+it('new-lesson rejects a wrong command line with one line and exit 2', async () => {
   // Checks a malformed name, a lesson number that is taken, a missing title, and removing a lesson that is not there.
   for (const args of [['9-scratch', 'Scratch'], ['04-again', 'Again'], ['09-scratch'], ['--remove', '99-nothing']]) {
-    const result = await run(t, REPO_ROOT, 'scripts/new-lesson.ts', args);
+    const result = await run(REPO_ROOT, 'scripts/new-lesson.ts', args);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.output}`);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, /^new-lesson: /);
