@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
 import { findSubmissions, gradeAll, lessonsFor, Staging, type Grade } from './grader.ts';
+import { findLesson, loadCourse } from './manifest.ts';
 import { recordWork, workFolder } from './progress.ts';
 
 const USAGE = `usage: npm run grade -- LESSON FOLDER... [options]
@@ -42,7 +43,9 @@ if (values.help) {
 }
 const lessonName = values.lesson ?? positionals.shift();
 if (lessonName === undefined || positionals.length === 0) usageError('grade', 'give a lesson and at least one folder (npm run grade -- --help)');
-const lessons = lessonsFor(lessonName) ?? usageError('grade', `unknown lesson '${lessonName}'; the lessons are: ${lessonsFor('all')!.map((l) => l.id).join(', ')}, or all`);
+const course = loadCourse();
+const lessons = lessonsFor(lessonName) ?? usageError('grade', findLesson(course.broken, lessonName)?.problem ?? `unknown lesson '${lessonName}'; the lessons are: ${course.lessons.map((l) => l.id).join(', ')}, or all`);
+if (lessonName === 'all') for (const broken of course.broken) console.error(`grade: skipped, broken: ${broken.problem}`);
 const minScore = wholeNumber('--min-score', values['min-score'], 0, 100);
 const jobs = wholeNumber('--jobs', values.jobs, 1, 64);
 const timeoutS = wholeNumber('--timeout', values.timeout, 1, 3600);
@@ -96,7 +99,12 @@ function printDetails(grade: Grade): void {
   if (path.resolve(grade.folder) !== workFolder(lesson)) return;
   // The student's own work folder: remember the grade, and show the hints earned so far.
   const { hints, solution } = recordWork(lesson, grade);
-  if (solution) console.log(`\nThe exercise passes. Compare with the reference solution: diff -ru ${path.relative(process.cwd(), grade.folder)} ${solution}`);
+  if (solution) {
+    // The solution holds only the files the exercise changes: compare those.
+    const work = path.relative(process.cwd(), grade.folder);
+    const diffs = lesson.exercise.files.map((file) => `diff -u ${path.join(work, file)} ${path.join(solution, file)}`);
+    console.log(`\nThe exercise passes. Compare with the reference solution: ${diffs.join('; ')}`);
+  }
   hints.forEach((hint, i) => console.log(`${i === 0 ? '\n' : ''}hint ${i + 1} of ${lesson.exercise.hints.length}: ${hint}`));
 }
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
-import { findLesson, loadLessons, programPath, type Lesson, type Program } from './manifest.ts';
+import { findLesson, loadCourse, programPath, type Course, type Lesson, type Program } from './manifest.ts';
 import { workFolder, workStatus } from './progress.ts';
 import { typescriptLoaderArgs } from './run-ts/index.ts';
 import { Child, type ChildOptions } from './runtime/child.ts';
@@ -36,15 +36,19 @@ const children = new Set<Child>();
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
 
 async function main(args: string[]): Promise<void> {
-  const lessons = loadLessons();
+  const course = loadCourse();
+  const { lessons } = course;
   const [name, role] = args.filter((arg, i) => !arg.startsWith('-') && args.slice(0, i).every((a) => !a.startsWith('-')));
   if (name === undefined) {
     if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
-    else listLessons(lessons);
+    else listLessons(course);
     return;
   }
   const lesson = findLesson(lessons, name);
-  if (!lesson) usageError('lesson', `unknown lesson '${name}'; the lessons are: ${lessons.map((l) => l.id).join(', ')}`);
+  if (!lesson) {
+    const broken = findLesson(course.broken, name);
+    usageError('lesson', broken ? broken.problem : `unknown lesson '${name}'; the lessons are: ${lessons.map((l) => l.id).join(', ')}`);
+  }
   if (role !== undefined) {
     const program = lesson.programs.find((p) => p.role === role);
     if (!program) usageError('lesson', `unknown role '${role}' in ${lesson.id}; its roles are: ${lesson.programs.map((p) => p.role).join(', ')}`);
@@ -67,9 +71,14 @@ async function main(args: string[]): Promise<void> {
   process.exitCode = await runLesson(lesson, shared, demo);
 }
 
-function listLessons(lessons: Lesson[]): void {
+function listLessons({ lessons, broken }: Course): void {
   console.log('Lessons (run one with: npm run lesson NN):\n');
-  for (const lesson of lessons) {
+  const entries = [...lessons, ...broken].sort((a, b) => a.id.localeCompare(b.id));
+  for (const lesson of entries) {
+    if (!('programs' in lesson)) {
+      console.log(`  ${lesson.id}  BROKEN: ${lesson.problem}\n`);
+      continue;
+    }
     console.log(`  ${lesson.id}  ${lesson.title}`);
     console.log(`      ${lesson.summary}`);
     console.log(`      programs: ${lesson.programs.map((p) => `${p.role} (${p.file})`).join(', ')}`);

@@ -1,21 +1,32 @@
 // The lesson manifests (lessons/NN-slug/lesson.json): the one place that says what a lesson is.
 // The runner, the tests, the grader and the book all read them through this module, and a
 // student folder's programs.json (its commands for other languages) through readCommands().
+// A manifest is checked against lessons/lesson.schema.json (Ajv), then for what a schema cannot
+// say (files exist, roles referred to exist and listen); a lesson that fails is listed as broken,
+// with one line per problem, and every other lesson keeps working.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const LESSONS_DIR = path.join(REPO_ROOT, 'lessons');
+/** SOCKET_LESSONS_LESSONS_DIR moves it: the repository's tests make broken lessons in a folder of their own. */
+export const LESSONS_DIR = process.env.SOCKET_LESSONS_LESSONS_DIR ? path.resolve(process.env.SOCKET_LESSONS_LESSONS_DIR) : path.join(REPO_ROOT, 'lessons');
+export const SCHEMA_FILE = path.join(REPO_ROOT, 'lessons', 'lesson.schema.json');
+const LESSON_FOLDER = /^\d\d-[a-z0-9-]+$/;
 export const SOLUTIONS_DIR = path.join(REPO_ROOT, 'solutions');
 /** Git-ignored, and inside the repository so that programs copied there resolve `iconv-lite`:
  *  students' work folders, the grader's staging copies, the benchmark's scratch files. */
 export const WORK_ROOT = path.join(REPO_ROOT, 'work');
 
+// The types below mirror lessons/lesson.schema.json, where each field is described for editors.
+
 export interface NoteRef {
   note: string; // file name in shared/notes
   section: string;
+  /** The section in a few words, for the README's lesson table (default: section). */
+  short?: string;
 }
 
 export interface Program {
@@ -53,6 +64,7 @@ export interface Exercise {
 }
 
 export interface Lesson {
+  $schema: string;
   id: string;
   title: string;
   summary: string;
@@ -64,25 +76,74 @@ export interface Lesson {
   dir: string;
 }
 
-/** Every lesson under lessons/, in course order. Throws, naming the file, when a manifest is malformed. */
-export function loadLessons(): Lesson[] {
-  return readdirSync(LESSONS_DIR, { withFileTypes: true })
-    // A folder becomes a lesson when its manifest exists (tests/lessons.test.ts checks none lacks one).
-    .filter((entry) => entry.isDirectory() && /^\d\d-[a-z0-9-]+$/.test(entry.name) && existsSync(path.join(LESSONS_DIR, entry.name, 'lesson.json')))
-    .map((entry) => loadLesson(path.join(LESSONS_DIR, entry.name)))
-    .sort((a, b) => a.id.localeCompare(b.id));
+/** A lesson folder whose manifest is missing or breaks the contract: listed as broken, never loaded. */
+export interface BrokenLesson {
+  id: string; // the folder's name
+  dir: string;
+  /** The first problem, one line: `lessons/NN-slug/lesson.json: /JSON/path: what is wrong`, and how many more. */
+  problem: string;
+  problems: string[];
 }
 
+export interface Course {
+  lessons: Lesson[];
+  broken: BrokenLesson[];
+}
+
+/**
+ * Every lesson folder under lessons/ (NN-slug), in course order: the good lessons, and the broken
+ * ones with what is wrong. One broken manifest never hides the other lessons.
+ */
+export function loadCourse(): Course {
+  const course: Course = { lessons: [], broken: [] };
+  const folders = readdirSync(LESSONS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && LESSON_FOLDER.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+  for (const name of folders) {
+    const result = readLesson(path.join(LESSONS_DIR, name));
+    if ('problems' in result) course.broken.push(result);
+    else course.lessons.push(result);
+  }
+  return course;
+}
+
+/** The good lessons, in course order (see loadCourse() for the broken ones). */
+export function loadLessons(): Lesson[] {
+  return loadCourse().lessons;
+}
+
+/** The lesson in `dir`; throws its one-line problem when it is broken. */
 export function loadLesson(dir: string): Lesson {
+  const result = readLesson(dir);
+  if ('problems' in result) throw new Error(result.problem);
+  return result;
+}
+
+/** The lesson in `dir`, or why it is broken: the manifest's JSON, its schema, then what the schema cannot say. */
+export function readLesson(dir: string): Lesson | BrokenLesson {
   const file = path.join(dir, 'lesson.json');
-  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  const problems = validate(raw, path.basename(dir));
-  if (problems.length > 0) throw new Error(`${path.relative(REPO_ROOT, file)}: ${problems.join('; ')}`);
+  const where = displayPath(file);
+  const broken = (problems: string[]): BrokenLesson => {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more: npm run check -- ${path.basename(dir).slice(0, 2)})` : '';
+    return { id: path.basename(dir), dir, problem: `${problems[0]!}${more}`, problems };
+  };
+  if (!existsSync(file)) return broken([`${where}: missing (every lessons/NN-slug folder needs its manifest; npm run new-lesson makes one)`]);
+  const text = readFileSync(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return broken([`${where}:${jsonErrorPlace(text, (err as Error).message)}: not valid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/, '')}`]);
+  }
+  const problems = schemaProblems(raw);
+  if (problems.length === 0) problems.push(...contractProblems(raw as Omit<Lesson, 'dir'>, dir, text));
+  if (problems.length > 0) return broken(problems.map((problem) => `${where}: ${problem}`));
   return { ...(raw as Omit<Lesson, 'dir'>), dir };
 }
 
 /** Accepts the full id (04-tcp-server), its number (04 or 4) or its slug (tcp-server). */
-export function findLesson(lessons: Lesson[], name: string): Lesson | undefined {
+export function findLesson<T extends { id: string }>(lessons: T[], name: string): T | undefined {
   return lessons.find(
     (lesson) =>
       lesson.id === name ||
@@ -95,42 +156,147 @@ export function programPath(lesson: Lesson, program: Program, dir = lesson.dir):
   return path.join(dir, program.file);
 }
 
-function validate(raw: unknown, folder: string): string[] {
-  const problems: string[] = [];
-  const isText = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
-  if (typeof raw !== 'object' || raw === null) return ['not a JSON object'];
-  const lesson = raw as Record<string, unknown>;
-  if (lesson.id !== folder) problems.push(`id must be the folder name '${folder}'`);
-  for (const key of ['title', 'summary'] as const) if (!isText(lesson[key])) problems.push(`${key} is missing`);
-  const ports = lesson.ports;
-  if (!Array.isArray(ports) || ports.length === 0 || !ports.every((p) => isText(p?.note) && isText(p?.section))) {
-    problems.push('ports must list { note, section } for each note the lesson ports');
+/** solutions/NN-slug/: only the files the exercise changes, solved, to lay over the lesson's folder. */
+export function solutionDir(lesson: Lesson): string {
+  return path.join(SOLUTIONS_DIR, lesson.id);
+}
+
+/** Copies the lesson's programs (not its tests) to `dest` with the solution laid over them: a solved exercise as a student hands it in. */
+export function copySolved(lesson: Lesson, dest: string): void {
+  cpSync(lesson.dir, dest, { recursive: true, filter: (source) => !source.endsWith('.test.ts') });
+  cpSync(solutionDir(lesson), dest, { recursive: true });
+}
+
+/** The candidate nearest to `word` by edit distance, when it is near enough to be a typo of it. */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
-  const programs = Array.isArray(lesson.programs) ? (lesson.programs as Program[]) : [];
-  if (programs.length === 0) problems.push('programs must list at least one program');
-  const roles = new Set<string>();
-  for (const program of programs) {
-    if (!isText(program?.role) || !isText(program?.file) || !isText(program?.summary)) {
-      problems.push('each program needs role, file and summary');
-      continue;
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+function displayPath(file: string): string {
+  const relative = path.relative(REPO_ROOT, file);
+  return relative.startsWith('..') ? file : relative.split(path.sep).join('/');
+}
+
+/** `LINE:COLUMN` of a JSON.parse error (the end of the text when the message gives no position). */
+function jsonErrorPlace(text: string, message: string): string {
+  const position = Number(/at position (\d+)/.exec(message)?.[1] ?? text.length);
+  const before = text.slice(0, position).split('\n');
+  return `${before.length}:${before.at(-1)!.length + 1}`;
+}
+
+// ---- the schema (lessons/lesson.schema.json), checked by Ajv ----
+
+let validator: ValidateFunction | undefined;
+
+function schemaProblems(raw: unknown): string[] {
+  validator ??= new Ajv({ allErrors: true, strict: true, verbose: true }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
+  if (validator(raw)) return [];
+  return (validator.errors ?? []).map((error) => describeSchemaError(error, raw));
+}
+
+/** One Ajv error as `/json/path: what is wrong`, in words a lesson author acts on. */
+function describeSchemaError(error: ErrorObject, raw: unknown): string {
+  const at = error.instancePath || '/';
+  const value = valueAt(raw, error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+      const near = nearest(key, known);
+      return `${error.instancePath}/${key}: unknown key '${key}' (${near ? `did you mean '${near}'?` : `the keys here are: ${known.join(', ')}`})`;
     }
-    if (roles.has(program.role)) problems.push(`role '${program.role}' appears twice`);
-    roles.add(program.role);
-    if (!existsSync(path.join(LESSONS_DIR, folder, program.file))) problems.push(`${program.file} does not exist`);
+    case 'required':
+      return `${at}: missing key '${String(params.missingProperty)}'`;
+    case 'type': {
+      const wanted: Record<string, string> = { boolean: 'true or false', string: 'a string', array: 'a list [...]', object: 'an object {...}' };
+      return `${at}: must be ${wanted[String(params.type)] ?? String(params.type)}, not ${JSON.stringify(value)}`;
+    }
+    case 'const':
+      return `${at}: must be ${JSON.stringify(params.allowedValue)}, not ${JSON.stringify(value)}`;
+    case 'minLength':
+      return `${at}: must not be empty`;
+    case 'minItems':
+      return `${at}: must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
+    case 'pattern':
+      return `${at}: ${JSON.stringify(value)} does not match ${String(params.pattern)}`;
+    case 'uniqueItems':
+      return `${at}: items ${String(params.j)} and ${String(params.i)} are the same`;
+    default:
+      return `${at}: ${error.message ?? error.keyword}`;
   }
-  const demo = Array.isArray(lesson.demo) ? (lesson.demo as DemoStep[]) : undefined;
-  if (!demo) problems.push('demo must be a list of { role, line } steps');
-  for (const step of demo ?? []) {
-    if (!roles.has(step?.role) || typeof step?.line !== 'string') problems.push(`demo step for unknown role '${step?.role}'`);
-    if (step?.after && !roles.has(step.after.role)) problems.push(`demo step waits for unknown role '${step.after.role}'`);
-  }
-  const exercise = lesson.exercise as Exercise | undefined;
-  if (!exercise || !isText(exercise.title) || !isText(exercise.summary)) problems.push('exercise needs title and summary');
-  if (!Array.isArray(exercise?.hints) || exercise.hints.length === 0) problems.push('exercise needs at least one hint');
-  if (!Array.isArray(exercise?.files) || !exercise.files.every((f) => programs.some((p) => p.file === f))) {
-    problems.push('exercise.files must name programs of the lesson');
-  }
+}
+
+function valueAt(raw: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((value, part) => (value as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], raw);
+}
+
+// ---- what the schema cannot say ----
+
+const PORT_REFERENCE = /\{([^{}]*)\.port\}/g;
+
+function contractProblems(lesson: Omit<Lesson, 'dir'>, dir: string, text: string): string[] {
+  const problems: string[] = [];
+  if (!/^\{\s*"\$schema"\s*:/.test(text)) problems.push(`/$schema: must be the first key, so that editors find the schema`);
+  if (lesson.id !== path.basename(dir)) problems.push(`/id: must be the folder's name '${path.basename(dir)}', not '${lesson.id}'`);
+  const roles = lesson.programs.map((p) => p.role);
+  lesson.programs.forEach((program, i) => {
+    if (roles.indexOf(program.role) !== i) problems.push(`/programs/${i}/role: '${program.role}' is the role of programs/${roles.indexOf(program.role)} too`);
+    if (!existsSync(path.join(dir, program.file))) problems.push(`/programs/${i}/file: ${program.file} is not in the lesson's folder`);
+    (program.args ?? []).forEach((arg, j) => problems.push(...portReferences(arg, `/programs/${i}/args/${j}`, lesson.programs.slice(0, i), roles)));
+  });
+  lesson.demo.forEach((step, k) => {
+    if (!roles.includes(step.role)) problems.push(`/demo/${k}/role: '${step.role}' is no role${suggest(step.role, roles)}`);
+    if (step.after && !roles.includes(step.after.role)) problems.push(`/demo/${k}/after/role: '${step.after.role}' is no role${suggest(step.after.role, roles)}`);
+    if (step.after) {
+      try {
+        new RegExp(step.after.pattern);
+      } catch (err) {
+        problems.push(`/demo/${k}/after/pattern: not a regular expression: ${(err as Error).message}`);
+      }
+    }
+    problems.push(...portReferences(step.line, `/demo/${k}/line`, lesson.programs, roles));
+  });
+  const files = lesson.programs.map((p) => p.file);
+  lesson.exercise.files.forEach((file, i) => {
+    if (!files.includes(file)) problems.push(`/exercise/files/${i}: ${file} is no program of the lesson${suggest(file, files, 'programs')}`);
+  });
   return problems;
+}
+
+/** Each `{role.port}` in `text` must name a role that listens and is started before (`earlier`). */
+function portReferences(text: string, at: string, earlier: Program[], roles: string[]): string[] {
+  return [...text.matchAll(PORT_REFERENCE)].flatMap(([reference, role]) => {
+    const program = earlier.find((p) => p.role === role);
+    if (!roles.includes(role!)) return [`${at}: ${reference} names no role${suggest(role!, roles)}`];
+    if (!program) return [`${at}: ${reference} names a role started later: list '${role}' before it in programs`];
+    if (!program.listens) return [`${at}: ${reference} names a role that does not listen (add "listens": true to it)`];
+    return [];
+  });
+}
+
+function suggest(word: string, candidates: string[], what = 'roles'): string {
+  const near = nearest(word, candidates);
+  return near ? ` (did you mean '${near}'?)` : ` (the ${what} are: ${candidates.join(', ')})`;
 }
 
 /**

@@ -35,7 +35,8 @@ function readProgress(): Record<string, LessonProgress> {
 /**
  * Records a grade of the lesson's work folder and returns what to show the student: the hints
  * earned so far (one per failure of the same exercise test, never more than the lesson has), or,
- * once every exercise test passes, where the reference solution is.
+ * once every exercise test passes, where the reference solution is (the folder of the files the
+ * exercise changes, to lay over the lesson).
  */
 export function recordWork(lesson: Lesson, grade: Grade): { hints: string[]; solution?: string } {
   const progress = readProgress();

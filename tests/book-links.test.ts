@@ -1,9 +1,9 @@
-// Links of the course: in README.md and every lesson README as a repository browser shows them, and in
+// Links of the course: in README.md, CONTRIBUTING.md and every lesson README as a repository browser shows them, and in
 // the book built from them (tests/book-browser.test.ts follows them in a real browser). A failure
 // names the file, the line or page, and the link.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
@@ -12,7 +12,8 @@ import { checkBookLinks, checkMarkdownLinks } from '../scripts/book/links.ts';
 import { loadLessons, REPO_ROOT } from '../scripts/manifest.ts';
 
 const lessons = loadLessons();
-const markdownFiles = [path.join(REPO_ROOT, 'README.md'), ...lessons.map((l) => path.join(l.dir, 'README.md')).filter((f) => existsSync(f))];
+// Each lesson README's links are a rule of the lesson contract (scripts/contract.ts, tests/lessons.test.ts).
+const markdownFiles = ['README.md', 'CONTRIBUTING.md'].map((file) => path.join(REPO_ROOT, file));
 
 for (const file of markdownFiles) {
   it(`${path.relative(REPO_ROOT, file)}: every relative link and anchor resolves`, () => {

@@ -14,8 +14,9 @@ import path from 'node:path';
 import os from 'node:os';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gradeStaged, killProcessesUnder, runningProcesses, Staging, STAGING_PARENT, type Grade, type GradeOptions } from '../scripts/grader.ts';
-import { loadLessons, REPO_ROOT, SOLUTIONS_DIR, type Lesson } from '../scripts/manifest.ts';
+import { failures, gradeWith as grade, KNOWN_BAD_RULE, knownBadProblems, readKnownBad, solutionProblems, untouchedProblems } from '../scripts/contract.ts';
+import { killProcessesUnder, runningProcesses, STAGING_PARENT, type Grade } from '../scripts/grader.ts';
+import { loadLessons, REPO_ROOT, SOLUTIONS_DIR } from '../scripts/manifest.ts';
 
 const FIXTURES = fileURLToPath(new URL('fixtures/', import.meta.url));
 const EXERCISE_TEST = 'server --clients 3 serves three clients one after another, then exits';
@@ -26,61 +27,26 @@ const CONTAINMENT_TESTS = [
 ];
 const lessons = loadLessons();
 
-interface BadFixture {
-  defect: string;
-  note: string | null;
-  rejectedBy: string[];
-}
-
-/** Grades `dir`, or the lesson's programs with `overlay`'s files on top, in a staging folder removed afterwards. */
-async function grade(lesson: Lesson, dir: string, options: GradeOptions = {}, overlay?: string): Promise<Grade> {
-  const staging = new Staging();
-  try {
-    const submission = { student: path.basename(overlay ?? dir), lesson, dir };
-    return await gradeStaged(submission, staging.stage(submission, overlay), options);
-  } finally {
-    staging.remove();
-  }
-}
-
-function failures(grade: Grade): string {
-  return grade.tests.filter((t) => t.status !== 'pass').map((t) => `${t.name}: ${t.message}`).join('\n');
-}
-
 for (const lesson of lessons) {
+  // The slow rules of the lesson contract (scripts/contract.ts; npm run check -- NN runs them too).
   describe(`grader on ${lesson.id}`, { concurrency: 2 }, () => {
     it('the reference solution passes every lesson and exercise test', async () => {
-      const result = await grade(lesson, path.join(SOLUTIONS_DIR, lesson.id));
-      assert.equal(failures(result), '', 'tests that fail on the solution');
-      assert.ok(result.tests.some((t) => t.suite === 'exercise'), 'the lesson has exercise tests');
-      assert.equal(result.score, 100);
+      // Checks the solution laid over the lesson: every test passes and the score is 100.
+      assert.deepEqual(await solutionProblems(lesson), []);
     });
 
     it('the unmodified lesson fails every exercise test', async () => {
-      const result = await grade(lesson, lesson.dir, { suites: ['exercise'] });
-      assert.ok(result.tests.length > 0, 'the lesson has exercise tests');
-      assert.deepEqual(result.tests.filter((t) => t.status === 'pass').map((t) => t.name), [], 'exercise tests that pass without the exercise');
+      // Checks the rustlings rule: the exercise is real work.
+      assert.deepEqual(await untouchedProblems(lesson), []);
     });
 
-    const badDir = path.join(FIXTURES, 'bad', lesson.id);
-    const bad = existsSync(badDir) ? readdirSync(badDir).filter((name) => existsSync(path.join(badDir, name, 'bad.json'))) : [];
     it('has at least two known-bad programs, one of them a defect of the note it ports', () => {
-      const fixtures = bad.map((name) => JSON.parse(readFileSync(path.join(badDir, name, 'bad.json'), 'utf8')) as BadFixture);
-      assert.ok(fixtures.length >= 2, `known-bad programs in ${path.relative(REPO_ROOT, badDir)}`);
-      assert.ok(fixtures.some((f) => f.note), 'one of them names the note defect it reproduces');
+      assert.deepEqual(KNOWN_BAD_RULE.check(lesson), []);
     });
-    for (const name of bad) {
-      const fixture = JSON.parse(readFileSync(path.join(badDir, name, 'bad.json'), 'utf8')) as BadFixture;
-      it(`rejects the known-bad program '${name}': ${fixture.defect}`, async () => {
+    for (const fixture of readKnownBad(lesson).fixtures) {
+      it(`rejects the known-bad program '${fixture.name}': ${fixture.defect}`, async () => {
         // Checks that each test bad.json names fails on it, with a message, and the score is not full.
-        const result = await grade(lesson, lesson.dir, { suites: ['lesson'], only: fixture.rejectedBy }, path.join(badDir, name));
-        for (const test of fixture.rejectedBy) {
-          const outcome = result.tests.find((t) => t.name === test);
-          assert.ok(outcome, `the test '${test}' ran`);
-          assert.equal(outcome.status, 'fail', `'${test}' should fail on ${name}`);
-          assert.ok(outcome.message, 'a failure says why');
-        }
-        assert.ok(result.score < 100);
+        assert.deepEqual(await knownBadProblems(lesson, fixture), []);
       });
     }
   });
@@ -93,7 +59,7 @@ describe('grader', { concurrency: 2 }, () => {
     // Checks the "any language" manifest: every lesson test passes on a correct Python server run
     // as `python3 server.py` beside the lesson's own client, and the exercise (not done) fails.
     const result = await grade(tcpServer, tcpServer.dir, {}, path.join(FIXTURES, 'python', '04-tcp-server'));
-    assert.equal(failures({ ...result, tests: result.tests.filter((t) => t.suite === 'lesson') }), '', 'lesson tests that fail on the Python server');
+    assert.deepEqual(failures({ ...result, tests: result.tests.filter((t) => t.suite === 'lesson') }), [], 'lesson tests that fail on the Python server');
     assert.ok(result.tests.filter((t) => t.suite === 'exercise').every((t) => t.status === 'fail'));
   });
 
@@ -158,7 +124,7 @@ describe('grader', { concurrency: 2 }, () => {
     assert.ok(second.stdout.includes(`hint 2 of ${hints.length}: ${hints[1]}`) && !second.stdout.includes('solutions/'), second.stdout);
     cpSync(path.join(SOLUTIONS_DIR, tcpServer.id, 'server.ts'), path.join(work, tcpServer.id, 'server.ts'));
     const done = await gradeCommand(t, ['04', path.join(work, tcpServer.id)], env);
-    assert.match(done.stdout, /The exercise passes\. Compare with the reference solution: diff -ru \S+ \S*solutions\/04-tcp-server/);
+    assert.match(done.stdout, /The exercise passes\. Compare with the reference solution: diff -u \S+\/04-tcp-server\/server\.ts \S*solutions\/04-tcp-server\/server\.ts$/m);
     assert.doesNotMatch(done.stdout, /hint \d of/);
   });
 

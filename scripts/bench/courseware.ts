@@ -6,7 +6,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, SOLUTIONS_DIR } from '../manifest.ts';
+import { copySolved, findLesson, loadLessons, REPO_ROOT } from '../manifest.ts';
 import { runToEnd } from './processes.ts';
 import { load, medianOf } from './stats.ts';
 import type { Workspace } from './workspace.ts';
@@ -56,9 +56,13 @@ export async function benchCourseware(work: Workspace, options: { rounds: number
     rounds,
     log,
   );
+  // One student: the lesson's programs with the reference solution laid over them (solutions/ holds only the exercise's files).
+  const lesson = findLesson(loadLessons(), LESSON)!;
+  const solved = work.path('solved');
+  copySolved(lesson, solved);
   const gradeOne = await alternate(
-    `node --import tsx scripts/grade.ts ${LESSON} solutions/${LESSON}`,
-    [process.execPath, '--import', 'tsx', 'scripts/grade.ts', LESSON, path.join(SOLUTIONS_DIR, LESSON)],
+    `node --import tsx scripts/grade.ts ${LESSON} SOLVED (lessons/${LESSON} with solutions/${LESSON} on top)`,
+    [process.execPath, '--import', 'tsx', 'scripts/grade.ts', LESSON, solved],
     (r) => r.code === 0 && /^score: 100 /m.test(r.stdout),
     rounds,
     log,
@@ -66,7 +70,7 @@ export async function benchCourseware(work: Workspace, options: { rounds: number
 
   // A class: copies of the reference solution, graded `jobs` at a time (the default: one per core).
   const classDir = work.path('class');
-  for (let i = 1; i <= students; i++) cpSync(path.join(SOLUTIONS_DIR, LESSON), path.join(classDir, `student-${String(i).padStart(2, '0')}`), { recursive: true });
+  for (let i = 1; i <= students; i++) cpSync(solved, path.join(classDir, `student-${String(i).padStart(2, '0')}`), { recursive: true });
   const reports = work.path('reports');
   mkdirSync(reports);
   const jobs = os.availableParallelism();
