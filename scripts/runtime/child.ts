@@ -149,6 +149,11 @@ export class Child {
       if (waited >= LEAK_GRACE_MS) {
         this.found('left-process', `${this.name} exited but left a process running (it was killed by the ${this.options.who ?? 'harness'})`);
         this.kill('SIGKILL');
+        // A killed process is gone only once the system has taken it down: wait for that, bounded,
+        // so that whoever reads the verdict sees an empty group.
+        for (let gone = 0; gone < LEAK_GRACE_MS && groupAlive(this.process.pid); gone += 25) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
