@@ -21,7 +21,6 @@ import { load, MiB } from './bench/stats.ts';
 import { Workspace } from './bench/workspace.ts';
 
 const SECTIONS = ['download', 'echo', 'courseware'] as const;
-type Section = (typeof SECTIONS)[number];
 const HOW = 'lesson programs and baselines run as plain `node FILE.mjs`, transpiled once by esbuild (the transform tsx applies) into work/.bench-*/';
 
 const USAGE = `usage: npm run bench [-- options]

@@ -30,7 +30,7 @@ export function extractRegion(source: string, name: string): string | undefined 
   if (start < 0 || end < 0) return undefined;
   const body = lines.slice(start + 1, end).filter((line) => !REGION_LINE.test(line));
   const indent = Math.min(...body.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
-  return body.map((line) => line.slice(Number.isFinite(indent) ? indent : 0)).join('\n') + '\n';
+  return `${body.map((line) => line.slice(Number.isFinite(indent) ? indent : 0)).join('\n')}\n`;
 }
 
 /** The region a marker names, read from FILE relative to the markdown file, or why it cannot be. */

@@ -143,14 +143,14 @@ suite(target, 'lesson', () => {
     // Checks the largest IPv4 datagram from sender to listener, and 3000 bytes of Chinese from a
     // harness socket: no cut at 1024, no cut inside a character.
     const { program: listener, port } = await startListening(t, target, 'listener.ts');
-    const big = 'abcdefghij'.repeat(6550) + 'abcdefg';
+    const big = `${'abcdefghij'.repeat(6550)}abcdefg`;
     const sender = start(t, target, 'sender.ts', ['--port', String(port)]);
     sender.writeLine(big);
     sender.endInput();
     const from = await sentLine(sender, 65_507, `127.0.0.1:${port}`);
     assert.deepEqual(await receivedLines(listener, 1), [{ bytes: 65_507, from: `127.0.0.1:${from}`, text: big }]);
     const peer = await bindUdp(t);
-    const chinese = '数据报'.repeat(333) + '完';
+    const chinese = `${'数据报'.repeat(333)}完`;
     await peer.send(Buffer.from(chinese, 'utf8'), port, '127.0.0.1');
     assert.deepEqual((await receivedLines(listener, 2))[1], { bytes: 3000, from: `127.0.0.1:${peer.port}`, text: chinese });
   });
@@ -233,7 +233,7 @@ suite(target, 'lesson', () => {
     const bigSender = start(t, target, 'sender.ts', ['--host', '::1', '--port', String(peer.port), '--encoding', 'gbk']);
     bigSender.writeLine(CHINESE);
     bigSender.writeLine(big);
-    bigSender.writeLine(big + 'y');
+    bigSender.writeLine(`${big}y`);
     bigSender.endInput();
     const got = await datagrams(peer, 2);
     assert.deepEqual(got.map((d) => d.data.length).sort(), [10, 65_527]);

@@ -154,7 +154,7 @@ suite(target, 'lesson', () => {
     // count the whole datagram, including the characters after byte 1024.
     const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
     const harness = await bindUdp(t);
-    const text = '数据报'.repeat(333) + 'end'; // 333 × 9 + 3 = 3000 bytes in utf-8
+    const text = `${'数据报'.repeat(333)}end`; // 333 × 9 + 3 = 3000 bytes in utf-8
     await harness.send(Buffer.from(text), port, '127.0.0.1');
     const [line] = await fromLines(receiver);
     assert.deepEqual({ sender: line!.sender, bytes: line!.bytes }, { sender: `127.0.0.1:${harness.port}`, bytes: 3000 });

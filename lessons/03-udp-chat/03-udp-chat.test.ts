@@ -116,7 +116,7 @@ suite(target, 'lesson', () => {
     // Checks that nothing is cut at a buffer size: 1000 Chinese characters, 3000 bytes in utf-8.
     const { chat, port } = await startChat(t);
     const harness = await bindUdp(t);
-    const text = '数据报'.repeat(333) + '完';
+    const text = `${'数据报'.repeat(333)}完`;
     await harness.send(Buffer.from(text), port, '127.0.0.1');
     typeLines(chat, '2');
     assert.deepEqual(await received(chat), { bytes: 3000, from: `127.0.0.1:${harness.port}`, text });
@@ -126,7 +126,7 @@ suite(target, 'lesson', () => {
     // Checks the upper end: the whole of the biggest possible UDP payload is printed.
     const { chat, port } = await startChat(t);
     const harness = await bindUdp(t);
-    const text = 'abcdefg'.repeat(9358) + 'x'; // 65507 bytes
+    const text = `${'abcdefg'.repeat(9358)}x`; // 65507 bytes
     await harness.send(Buffer.from(text), port, '127.0.0.1');
     typeLines(chat, '2');
     const line = await received(chat);

@@ -202,7 +202,7 @@ suite(target, 'lesson', () => {
       assert.deepEqual(await client.exit(), OK, client.transcript());
       assertSameBytes(await readFile(path.join(out, `${PREFIX}data.bin`)), body, 'the saved file');
       assert.deepEqual(await saved(out), [`${PREFIX}data.bin`]);
-      assert.match(client.stdout, new RegExp(`^saved ${literal(path.join(out, PREFIX + 'data.bin'))} \\(${size} bytes`, 'm'));
+      assert.match(client.stdout, new RegExp(`^saved ${literal(path.join(out, `${PREFIX}data.bin`))} \\(${size} bytes`, 'm'));
       assert.equal(client.stdout.match(/^saved /gm)?.length, 1, 'one summary line');
       assert.equal(client.stderr, '', 'nothing on stderr without a terminal');
       await server.waitFor(new RegExp(`^sent "data\\.bin" to \\S+: ${size} bytes$`, 'm'));
@@ -522,7 +522,7 @@ suite(target, 'lesson', () => {
     const endless = download(t, harness.port, 'endless.txt', out);
     const second = await harness.next();
     await readToEnd(second);
-    second.write('OK ' + '1'.repeat(300));
+    second.write(`OK ${'1'.repeat(300)}`);
     await expectOneLineError(endless, 1, /header/);
     assert.deepEqual(await saved(out), []);
   });

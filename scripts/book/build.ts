@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { MarkdownIt } from 'markdown-it';
 import { loadLessons, REPO_ROOT, type Lesson } from '../manifest.ts';
-import { expandIncludes, extractRegion } from '../regions.ts';
+import { expandIncludes, } from '../regions.ts';
 import { createMarkdown, highlight, isRelativeLink, languageOf, splitFragment, type PageEnv } from './markdown.ts';
 import glossary from './glossary.json' with { type: 'json' };
 
