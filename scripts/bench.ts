@@ -11,17 +11,18 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
-import { REPO_ROOT } from './manifest.ts';
 import { benchCourseware, type CoursewareResult } from './bench/courseware.ts';
-import { benchDownload, mib, type DownloadResult } from './bench/download.ts';
+import { benchDownload, type DownloadResult, mib } from './bench/download.ts';
 import { benchEcho, type EchoLevel } from './bench/echo.ts';
 import { killAll } from './bench/processes.ts';
 import { load, MiB } from './bench/stats.ts';
 import { Workspace } from './bench/workspace.ts';
+import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
+import { REPO_ROOT } from './manifest.ts';
 
 const SECTIONS = ['download', 'echo', 'courseware'] as const;
-const HOW = 'lesson programs and baselines run as plain `node FILE.mjs`, transpiled once by esbuild (the transform tsx applies) into work/.bench-*/';
+const HOW =
+  'lesson programs and baselines run as plain `node FILE.mjs`, transpiled once by esbuild (the transform tsx applies) into work/.bench-*/';
 
 const USAGE = `usage: npm run bench [-- options]
   --size MiB      the file lesson 08 downloads (default 256; --quick: 16)
@@ -52,7 +53,9 @@ const givenRounds = wholeNumber('--rounds', values.rounds, 1, 20);
 const rounds = givenRounds ?? (quick ? 1 : 5);
 const coursewareRounds = givenRounds ?? (quick ? 1 : 3); // its baseline, grading under tsx, takes ~10 s a run
 const only = new Set<string>(values.only ? values.only.split(',').map((s) => s.trim()) : SECTIONS);
-for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) usageError('bench', `--only: unknown section '${name}'; the sections are ${SECTIONS.join(', ')}`);
+for (const name of only)
+  if (!(SECTIONS as readonly string[]).includes(name))
+    usageError('bench', `--only: unknown section '${name}'; the sections are ${SECTIONS.join(', ')}`);
 const resultsFile = path.resolve(values.results ?? path.join(REPO_ROOT, 'bench-results.json'));
 const echoLevels = quick ? [10, 50] : [100, 500];
 const echoRoundTrips = quick ? 20 : 100;
@@ -90,8 +93,12 @@ const rows = table(results);
 const loadAfter = load();
 const header = ['figure', 'lesson', 'baseline', 'ratio', 'target', 'met?'];
 console.log(`\n${markdownTable(header, rows)}`);
-console.log(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.os}; load average ${machine.loadBefore} before, ${loadAfter} after; ${((performance.now() - started) / 1000).toFixed(0)} s`);
-console.log(`ratio = lesson ÷ baseline; medians of ${rounds} alternating run${rounds === 1 ? '' : 's'} per side (courseware: ${coursewareRounds}), max RSS the highest run; ${HOW}`);
+console.log(
+  `\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.os}; load average ${machine.loadBefore} before, ${loadAfter} after; ${((performance.now() - started) / 1000).toFixed(0)} s`,
+);
+console.log(
+  `ratio = lesson ÷ baseline; medians of ${rounds} alternating run${rounds === 1 ? '' : 's'} per side (courseware: ${coursewareRounds}), max RSS the highest run; ${HOW}`,
+);
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 writeFileSync(
   resultsFile,
@@ -110,13 +117,55 @@ function table(r: typeof results): Row[] {
     const tp = ratio(d.lesson.mibPerSecond, d.baseline.mibPerSecond);
     const full = d.sizeMiB === 256;
     const rssTarget = (bytes: number | undefined): string => (full ? met(bytes !== undefined && bytes <= 64 * MiB) : '— (256 MiB only)');
-    rows.push([`download ${d.sizeMiB} MiB: throughput (MiB/s)`, num(d.lesson.mibPerSecond, 0), num(d.baseline.mibPerSecond, 0), ratioText(tp, 0.8), 'ratio ≥ 0.8', met(tp !== undefined && tp >= 0.8)]);
-    rows.push(['download: received file byte-identical', yes(d.lesson.identical), yes(d.baseline.identical), '', 'identical', met(d.lesson.identical)]);
-    rows.push(['download: server max RSS', mib(d.lesson.serverMaxRss), mib(d.baseline.serverMaxRss), num(ratio(d.lesson.serverMaxRss, d.baseline.serverMaxRss), 2), '≤ 64 MiB', rssTarget(d.lesson.serverMaxRss)]);
-    rows.push(['download: client max RSS', mib(d.lesson.clientMaxRss), mib(d.baseline.clientMaxRss), num(ratio(d.lesson.clientMaxRss, d.baseline.clientMaxRss), 2), '≤ 64 MiB', rssTarget(d.lesson.clientMaxRss)]);
+    rows.push([
+      `download ${d.sizeMiB} MiB: throughput (MiB/s)`,
+      num(d.lesson.mibPerSecond, 0),
+      num(d.baseline.mibPerSecond, 0),
+      ratioText(tp, 0.8),
+      'ratio ≥ 0.8',
+      met(tp !== undefined && tp >= 0.8),
+    ]);
+    rows.push([
+      'download: received file byte-identical',
+      yes(d.lesson.identical),
+      yes(d.baseline.identical),
+      '',
+      'identical',
+      met(d.lesson.identical),
+    ]);
+    rows.push([
+      'download: server max RSS',
+      mib(d.lesson.serverMaxRss),
+      mib(d.baseline.serverMaxRss),
+      num(ratio(d.lesson.serverMaxRss, d.baseline.serverMaxRss), 2),
+      '≤ 64 MiB',
+      rssTarget(d.lesson.serverMaxRss),
+    ]);
+    rows.push([
+      'download: client max RSS',
+      mib(d.lesson.clientMaxRss),
+      mib(d.baseline.clientMaxRss),
+      num(ratio(d.lesson.clientMaxRss, d.baseline.clientMaxRss), 2),
+      '≤ 64 MiB',
+      rssTarget(d.lesson.clientMaxRss),
+    ]);
     const reused = d.reused;
-    rows.push(['reference: baseline with reused buffers: throughput (MiB/s)', '', num(reused.mibPerSecond, 0), num(ratio(d.lesson.mibPerSecond, reused.mibPerSecond), 2), '', '']);
-    rows.push(['reference: baseline with reused buffers: server / client max RSS', '', `${mib(reused.serverMaxRss)} / ${mib(reused.clientMaxRss)}`, '', '', '']);
+    rows.push([
+      'reference: baseline with reused buffers: throughput (MiB/s)',
+      '',
+      num(reused.mibPerSecond, 0),
+      num(ratio(d.lesson.mibPerSecond, reused.mibPerSecond), 2),
+      '',
+      '',
+    ]);
+    rows.push([
+      'reference: baseline with reused buffers: server / client max RSS',
+      '',
+      `${mib(reused.serverMaxRss)} / ${mib(reused.clientMaxRss)}`,
+      '',
+      '',
+      '',
+    ]);
     rows.push(['reference: max RSS of an idle `node`', '', mib(d.idleNodeMaxRss), '', '', '']);
   }
   for (const level of r.echo ?? []) {
@@ -124,18 +173,74 @@ function table(r: typeof results): Row[] {
     const targeted = level.clients === 500;
     const rt = ratio(level.lesson.roundTripsPerSecond, level.baseline.roundTripsPerSecond);
     const failures = level.lesson.errors + level.lesson.hung;
-    rows.push([`${c}: round trips/s`, num(level.lesson.roundTripsPerSecond, 0), num(level.baseline.roundTripsPerSecond, 0), ratioText(rt, 0.8), targeted ? 'ratio ≥ 0.8' : '', targeted ? met(rt !== undefined && rt >= 0.8) : '']);
-    rows.push([`${c}: latency p50 (ms)`, num(level.lesson.p50Ms, 2), num(level.baseline.p50Ms, 2), num(ratio(level.lesson.p50Ms, level.baseline.p50Ms), 2), '', '']);
-    rows.push([`${c}: latency p99 (ms)`, num(level.lesson.p99Ms, 2), num(level.baseline.p99Ms, 2), num(ratio(level.lesson.p99Ms, level.baseline.p99Ms), 2), '', '']);
-    rows.push([`${c}: errors / hung clients`, `${level.lesson.errors} / ${level.lesson.hung}`, `${level.baseline.errors} / ${level.baseline.hung}`, '', targeted ? '0 / 0' : '', targeted ? met(failures === 0) : '']);
-    rows.push([`${c}: server max RSS`, mib(level.lesson.serverMaxRss), mib(level.baseline.serverMaxRss), num(ratio(level.lesson.serverMaxRss, level.baseline.serverMaxRss), 2), targeted ? '≤ 128 MiB' : '', targeted ? met(level.lesson.serverMaxRss !== undefined && level.lesson.serverMaxRss <= 128 * MiB) : '']);
+    rows.push([
+      `${c}: round trips/s`,
+      num(level.lesson.roundTripsPerSecond, 0),
+      num(level.baseline.roundTripsPerSecond, 0),
+      ratioText(rt, 0.8),
+      targeted ? 'ratio ≥ 0.8' : '',
+      targeted ? met(rt !== undefined && rt >= 0.8) : '',
+    ]);
+    rows.push([
+      `${c}: latency p50 (ms)`,
+      num(level.lesson.p50Ms, 2),
+      num(level.baseline.p50Ms, 2),
+      num(ratio(level.lesson.p50Ms, level.baseline.p50Ms), 2),
+      '',
+      '',
+    ]);
+    rows.push([
+      `${c}: latency p99 (ms)`,
+      num(level.lesson.p99Ms, 2),
+      num(level.baseline.p99Ms, 2),
+      num(ratio(level.lesson.p99Ms, level.baseline.p99Ms), 2),
+      '',
+      '',
+    ]);
+    rows.push([
+      `${c}: errors / hung clients`,
+      `${level.lesson.errors} / ${level.lesson.hung}`,
+      `${level.baseline.errors} / ${level.baseline.hung}`,
+      '',
+      targeted ? '0 / 0' : '',
+      targeted ? met(failures === 0) : '',
+    ]);
+    rows.push([
+      `${c}: server max RSS`,
+      mib(level.lesson.serverMaxRss),
+      mib(level.baseline.serverMaxRss),
+      num(ratio(level.lesson.serverMaxRss, level.baseline.serverMaxRss), 2),
+      targeted ? '≤ 128 MiB' : '',
+      targeted ? met(level.lesson.serverMaxRss !== undefined && level.lesson.serverMaxRss <= 128 * MiB) : '',
+    ]);
   }
   const c = r.courseware;
   if (c) {
-    rows.push([`\`${c.demo.command}\` (s; baseline: programs under tsx)`, num(c.demo.lesson, 2), num(c.demo.baseline, 2), num(ratio(c.demo.lesson, c.demo.baseline), 2), '< 1.5 s', met(c.demo.lesson !== undefined && c.demo.lesson < 1.5)]);
-    rows.push([`grade one student on ${'04-tcp-server'} (s; baseline: programs under tsx)`, num(c.gradeOne.lesson, 2), num(c.gradeOne.baseline, 2), num(ratio(c.gradeOne.lesson, c.gradeOne.baseline), 2), '< 3 s', met(c.gradeOne.lesson !== undefined && c.gradeOne.lesson < 3)]);
+    rows.push([
+      `\`${c.demo.command}\` (s; baseline: programs under tsx)`,
+      num(c.demo.lesson, 2),
+      num(c.demo.baseline, 2),
+      num(ratio(c.demo.lesson, c.demo.baseline), 2),
+      '< 1.5 s',
+      met(c.demo.lesson !== undefined && c.demo.lesson < 1.5),
+    ]);
+    rows.push([
+      `grade one student on ${'04-tcp-server'} (s; baseline: programs under tsx)`,
+      num(c.gradeOne.lesson, 2),
+      num(c.gradeOne.baseline, 2),
+      num(ratio(c.gradeOne.lesson, c.gradeOne.baseline), 2),
+      '< 3 s',
+      met(c.gradeOne.lesson !== undefined && c.gradeOne.lesson < 3),
+    ]);
     const k = c.gradeClass;
-    rows.push([`grade ${k.students} copies, ${k.jobs} at a time (s; baseline: ${k.students} × one student)`, `${num(k.seconds, 1)}${k.allFullMarks ? '' : ` (${k.below100} below 100)`}`, num(k.oneByOneSeconds, 1), num(ratio(k.seconds, k.oneByOneSeconds), 2), '', '']);
+    rows.push([
+      `grade ${k.students} copies, ${k.jobs} at a time (s; baseline: ${k.students} × one student)`,
+      `${num(k.seconds, 1)}${k.allFullMarks ? '' : ` (${k.below100} below 100)`}`,
+      num(k.oneByOneSeconds, 1),
+      num(ratio(k.seconds, k.oneByOneSeconds), 2),
+      '',
+      '',
+    ]);
   }
   return rows;
 }
@@ -179,12 +284,19 @@ function describeMachine(): { cpu: string; cores: number; node: string; os: stri
     // not Linux: os.cpus() said it
   }
   const memory = `${Math.round(os.totalmem() / 1024 ** 3)} GiB`;
-  return { cpu, cores: os.availableParallelism(), node: process.versions.node, os: `${os.type()} ${os.release()}, ${memory}`, loadBefore: load() };
+  return {
+    cpu,
+    cores: os.availableParallelism(),
+    node: process.versions.node,
+    os: `${os.type()} ${os.release()}, ${memory}`,
+    loadBefore: load(),
+  };
 }
 
 function wholeNumber(flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) usageError('bench', `${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    usageError('bench', `${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
   return value;
 }

@@ -6,8 +6,8 @@
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type BuiltBook, buildBook } from './book/build.ts';
 import { exitQuietlyOnClosedStdout, parseCommandLine } from './cli.ts';
-import { buildBook, type BuiltBook } from './book/build.ts';
 import { REPO_ROOT } from './manifest.ts';
 
 const USAGE = `usage: npm run book [-- --out DIR]
@@ -23,7 +23,8 @@ if (values.help) {
 }
 
 // npm runs scripts from the repository's root; INIT_CWD is where the user typed the command.
-const out = values.out === undefined ? path.join(REPO_ROOT, 'dist', 'book') : path.resolve(process.env.INIT_CWD ?? process.cwd(), values.out);
+const out =
+  values.out === undefined ? path.join(REPO_ROOT, 'dist', 'book') : path.resolve(process.env.INIT_CWD ?? process.cwd(), values.out);
 let book: BuiltBook;
 try {
   book = buildBook(out);

@@ -8,9 +8,9 @@
 // Exit 0 when every rule holds, 1 when one does not, 2 for a wrong command line.
 
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
-import { knownBadProblems, readKnownBad, RULES, solutionProblems, untouchedProblems } from './contract.ts';
+import { knownBadProblems, RULES, readKnownBad, solutionProblems, untouchedProblems } from './contract.ts';
 import { writeTable } from './lesson-table.ts';
-import { findLesson, loadCourse, type Lesson } from './manifest.ts';
+import { findLesson, type Lesson, loadCourse } from './manifest.ts';
 
 const USAGE = `usage: npm run check -- LESSON [--fast]
        npm run check -- --write-table
@@ -22,7 +22,11 @@ const SLOW_AT_ONCE = 2; // gradings run at once: each runs a test file that star
 exitQuietlyOnClosedStdout();
 const { values, positionals } = parseCommandLine('check', {
   allowPositionals: true,
-  options: { fast: { type: 'boolean', default: false }, 'write-table': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  options: {
+    fast: { type: 'boolean', default: false },
+    'write-table': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
 });
 if (values.help) {
   console.log(USAGE);
@@ -40,7 +44,14 @@ const name = positionals[0]!;
 const started = performance.now();
 const lesson = findLesson(course.lessons, name);
 const broken = lesson ? undefined : findLesson(course.broken, name);
-if (!lesson && !broken) usageError('check', `unknown lesson '${name}'; the lessons are: ${[...course.lessons, ...course.broken].map((l) => l.id).sort().join(', ')}`);
+if (!lesson && !broken)
+  usageError(
+    'check',
+    `unknown lesson '${name}'; the lessons are: ${[...course.lessons, ...course.broken]
+      .map((l) => l.id)
+      .sort()
+      .join(', ')}`,
+  );
 
 let failed = 0;
 let passed = 0;
@@ -59,7 +70,11 @@ report('the manifest follows lessons/lesson.schema.json and names what exists', 
 if (lesson) await checkLesson(lesson);
 else console.log('skipped  every other rule: they need the manifest to load');
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(failed === 0 ? `\n${lesson!.id}: all ${passed} checks pass (${seconds} s)` : `\n${lesson?.id ?? broken!.id}: ${failed} of ${failed + passed} checks fail (${seconds} s)`);
+console.log(
+  failed === 0
+    ? `\n${lesson!.id}: all ${passed} checks pass (${seconds} s)`
+    : `\n${lesson?.id ?? broken!.id}: ${failed} of ${failed + passed} checks fail (${seconds} s)`,
+);
 process.exitCode = failed === 0 ? 0 : 1;
 
 async function checkLesson(lesson: Lesson): Promise<void> {
@@ -69,7 +84,10 @@ async function checkLesson(lesson: Lesson): Promise<void> {
   const slow: [string, () => Promise<string[]>][] = [
     ['the solution laid over the lesson passes every lesson and exercise test', () => solutionProblems(lesson)],
     ['the untouched lesson fails every exercise test', () => untouchedProblems(lesson)],
-    ...fixtures.map((f): [string, () => Promise<string[]>] => [`the known-bad program '${f.name}' is rejected by ${f.rejectedBy.length === 1 ? 'its test' : `its ${f.rejectedBy.length} tests`}`, () => knownBadProblems(lesson, f)]),
+    ...fixtures.map((f): [string, () => Promise<string[]>] => [
+      `the known-bad program '${f.name}' is rejected by ${f.rejectedBy.length === 1 ? 'its test' : `its ${f.rejectedBy.length} tests`}`,
+      () => knownBadProblems(lesson, f),
+    ]),
   ];
   // A few gradings at once, each reported in order as soon as it and those before it are done.
   let running = 0;

@@ -1,6 +1,6 @@
 // Command-line helpers shared by the repository's own commands (lesson, grade, test, book).
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** One line on stderr, prefixed by the command, and exit 2: the contract for a wrong invocation. */
 export function usageError(command: string, text: string): never {

@@ -7,10 +7,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkMarkdownLinks } from './book/links.ts';
-import { gradeStaged, Staging, type Grade, type GradeOptions } from './grader.ts';
-import { loadLessons, REPO_ROOT, solutionDir, type Lesson } from './manifest.ts';
-import { codeIncludes } from './regions.ts';
+import { type Grade, type GradeOptions, gradeStaged, Staging } from './grader.ts';
 import { README_FILE, tableProblems } from './lesson-table.ts';
+import { type Lesson, loadLessons, REPO_ROOT, solutionDir } from './manifest.ts';
+import { codeIncludes } from './regions.ts';
 
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'tests', 'fixtures');
 export const BAD_FIXTURES_DIR = path.join(FIXTURES_DIR, 'bad');
@@ -55,8 +55,12 @@ export const KNOWN_BAD_RULE: Rule = {
   check: (lesson) => {
     const dir = path.join(BAD_FIXTURES_DIR, lesson.id);
     const { fixtures, problems } = readKnownBad(lesson);
-    if (fixtures.length < 2) problems.push(`${rel(dir)}/ has ${fixtures.length} known-bad program${fixtures.length === 1 ? '' : 's'}: add folders NAME/ with bad.json and the program files that replace the lesson's, to two at least`);
-    else if (!fixtures.some((f) => f.note)) problems.push(`${rel(dir)}/: no bad.json names a note defect ("note": the note and section whose bug it reproduces)`);
+    if (fixtures.length < 2)
+      problems.push(
+        `${rel(dir)}/ has ${fixtures.length} known-bad program${fixtures.length === 1 ? '' : 's'}: add folders NAME/ with bad.json and the program files that replace the lesson's, to two at least`,
+      );
+    else if (!fixtures.some((f) => f.note))
+      problems.push(`${rel(dir)}/: no bad.json names a note defect ("note": the note and section whose bug it reproduces)`);
     return problems;
   },
 };
@@ -66,14 +70,18 @@ export const RULES: Rule[] = [
   {
     name: 'README.md and the test file are there',
     check: (lesson) =>
-      [path.join(lesson.dir, 'README.md'), testFile(lesson)].filter((file) => !existsSync(file)).map((file) => `${rel(file)} is missing: npm run new-lesson shows what it holds`),
+      [path.join(lesson.dir, 'README.md'), testFile(lesson)]
+        .filter((file) => !existsSync(file))
+        .map((file) => `${rel(file)} is missing: npm run new-lesson shows what it holds`),
   },
   {
     name: 'the README has the required headings',
     check: (lesson) => {
       const readme = readIfExists(path.join(lesson.dir, 'README.md'));
       if (readme === undefined) return [];
-      return REQUIRED_HEADINGS.filter(([pattern]) => !pattern.test(readme)).map(([, heading]) => `${rel(lesson.dir)}/README.md has no '${heading}' heading: add it`);
+      return REQUIRED_HEADINGS.filter(([pattern]) => !pattern.test(readme)).map(
+        ([, heading]) => `${rel(lesson.dir)}/README.md has no '${heading}' heading: add it`,
+      );
     },
   },
   {
@@ -82,8 +90,13 @@ export const RULES: Rule[] = [
       const readme = path.join(lesson.dir, 'README.md');
       if (!existsSync(readme)) return [];
       const includes = codeIncludes(readme);
-      if (includes.length === 0) return [`${rel(readme)} shows no code from a region: add '<!-- code: FILE#REGION -->' before a block and '// #region REGION' in FILE`];
-      return includes.filter((i) => i.problem).map((i) => `${rel(readme)}, ${i.file}#${i.region}: ${i.problem} (node --import tsx scripts/regions.ts --write ${rel(readme)})`);
+      if (includes.length === 0)
+        return [
+          `${rel(readme)} shows no code from a region: add '<!-- code: FILE#REGION -->' before a block and '// #region REGION' in FILE`,
+        ];
+      return includes
+        .filter((i) => i.problem)
+        .map((i) => `${rel(readme)}, ${i.file}#${i.region}: ${i.problem} (node --import tsx scripts/regions.ts --write ${rel(readme)})`);
     },
   },
   {
@@ -101,15 +114,19 @@ export const RULES: Rule[] = [
     name: 'its programs import only node: built-ins and iconv-lite, and name no LAN address',
     check: (lesson) => {
       const sources = [...programFiles(lesson).map((f) => path.join(lesson.dir, f)), ...solutionFiles(lesson)];
-      return sources.filter((file) => existsSync(file)).flatMap((file) => {
-        const source = readFileSync(file, 'utf8');
-        const problems = [...source.matchAll(/^\s*import\s[^'"]*['"]([^'"]+)['"]/gm)]
-          .filter(([, specifier]) => !ALLOWED_IMPORT(specifier!))
-          .map(([, specifier]) => `${rel(file)} imports '${specifier}': a lesson program stands alone (node: built-ins and iconv-lite only)`);
-        const lan = LAN_ADDRESS.exec(source);
-        if (lan) problems.push(`${rel(file)} names the LAN address ${lan[0]}: lessons stay on loopback (127.0.0.1, ::1)`);
-        return problems;
-      });
+      return sources
+        .filter((file) => existsSync(file))
+        .flatMap((file) => {
+          const source = readFileSync(file, 'utf8');
+          const problems = [...source.matchAll(/^\s*import\s[^'"]*['"]([^'"]+)['"]/gm)]
+            .filter(([, specifier]) => !ALLOWED_IMPORT(specifier!))
+            .map(
+              ([, specifier]) => `${rel(file)} imports '${specifier}': a lesson program stands alone (node: built-ins and iconv-lite only)`,
+            );
+          const lan = LAN_ADDRESS.exec(source);
+          if (lan) problems.push(`${rel(file)} names the LAN address ${lan[0]}: lessons stay on loopback (127.0.0.1, ::1)`);
+          return problems;
+        });
     },
   },
   {
@@ -120,11 +137,15 @@ export const RULES: Rule[] = [
       const held = readdirSync(dir).sort();
       const problems = held
         .filter((file) => !lesson.exercise.files.includes(file))
-        .map((file) => `${rel(dir)}/${file} is not a file the exercise changes (exercise.files: ${lesson.exercise.files.join(', ')}): remove it, the lesson's own file is laid under the solution`);
+        .map(
+          (file) =>
+            `${rel(dir)}/${file} is not a file the exercise changes (exercise.files: ${lesson.exercise.files.join(', ')}): remove it, the lesson's own file is laid under the solution`,
+        );
       for (const file of lesson.exercise.files) {
         const solved = path.join(dir, file);
         if (!existsSync(solved)) problems.push(`${rel(solved)} is missing: the exercise changes ${file}`);
-        else if (readFileSync(solved).equals(readFileSync(path.join(lesson.dir, file)))) problems.push(`${rel(solved)} is the lesson's ${file} unchanged: solve the exercise in it`);
+        else if (readFileSync(solved).equals(readFileSync(path.join(lesson.dir, file))))
+          problems.push(`${rel(solved)} is the lesson's ${file} unchanged: solve the exercise in it`);
       }
       return problems;
     },
@@ -137,7 +158,11 @@ export function readKnownBad(lesson: Lesson): { fixtures: KnownBad[]; problems: 
   const dir = path.join(BAD_FIXTURES_DIR, lesson.id);
   const fixtures: KnownBad[] = [];
   const problems: string[] = [];
-  const names = existsSync(dir) ? readdirSync(dir).filter((name) => statSync(path.join(dir, name)).isDirectory()).sort() : [];
+  const names = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((name) => statSync(path.join(dir, name)).isDirectory())
+        .sort()
+    : [];
   for (const name of names) {
     const file = path.join(dir, name, 'bad.json');
     if (!existsSync(file)) {
@@ -154,12 +179,18 @@ export function readKnownBad(lesson: Lesson): { fixtures: KnownBad[]; problems: 
     const wrong = [
       typeof raw.defect === 'string' && raw.defect.trim() !== '' ? '' : '"defect" (a sentence)',
       raw.note === null || typeof raw.note === 'string' ? '' : '"note" (a string, or null)',
-      Array.isArray(raw.rejectedBy) && raw.rejectedBy.length > 0 && raw.rejectedBy.every((t) => typeof t === 'string') ? '' : '"rejectedBy" (the names of lesson tests)',
+      Array.isArray(raw.rejectedBy) && raw.rejectedBy.length > 0 && raw.rejectedBy.every((t) => typeof t === 'string')
+        ? ''
+        : '"rejectedBy" (the names of lesson tests)',
     ].filter(Boolean);
     const strangers = readdirSync(path.join(dir, name)).filter((f) => f !== 'bad.json' && !programFiles(lesson).includes(f));
     if (wrong.length > 0) problems.push(`${rel(file)} needs ${wrong.join(', ')}`);
-    if (strangers.length > 0) problems.push(`${rel(path.join(dir, name))}/ holds ${strangers.join(', ')}, which ${strangers.length === 1 ? 'is no program' : 'are no programs'} of the lesson`);
-    if (wrong.length === 0) fixtures.push({ name, dir: path.join(dir, name), defect: raw.defect!, note: raw.note!, rejectedBy: raw.rejectedBy! });
+    if (strangers.length > 0)
+      problems.push(
+        `${rel(path.join(dir, name))}/ holds ${strangers.join(', ')}, which ${strangers.length === 1 ? 'is no program' : 'are no programs'} of the lesson`,
+      );
+    if (wrong.length === 0)
+      fixtures.push({ name, dir: path.join(dir, name), defect: raw.defect!, note: raw.note!, rejectedBy: raw.rejectedBy! });
   }
   return { fixtures, problems };
 }
@@ -191,7 +222,8 @@ export function failures(grade: Grade): string[] {
 export async function solutionProblems(lesson: Lesson): Promise<string[]> {
   const grade = await gradeWith(lesson, lesson.dir, {}, solutionDir(lesson));
   const problems = failures(grade).map((failure) => `fails on the solution: ${failure.split('\n')[0]}`);
-  if (!grade.tests.some((t) => t.suite === 'exercise')) problems.push(`${rel(testFile(lesson))} has no exercise tests: add suite(target, 'exercise', ...)`);
+  if (!grade.tests.some((t) => t.suite === 'exercise'))
+    problems.push(`${rel(testFile(lesson))} has no exercise tests: add suite(target, 'exercise', ...)`);
   if (problems.length === 0 && grade.score !== 100) problems.push(`the solution scores ${grade.score}, not 100`);
   return problems;
 }
@@ -200,7 +232,9 @@ export async function solutionProblems(lesson: Lesson): Promise<string[]> {
 export async function untouchedProblems(lesson: Lesson): Promise<string[]> {
   const grade = await gradeWith(lesson, lesson.dir, { suites: ['exercise'] });
   if (grade.tests.length === 0) return [`${rel(testFile(lesson))} has no exercise tests: add suite(target, 'exercise', ...)`];
-  return grade.tests.filter((t) => t.status === 'pass').map((t) => `the exercise test '${t.name}' passes on the untouched lesson: it must need the exercise`);
+  return grade.tests
+    .filter((t) => t.status === 'pass')
+    .map((t) => `the exercise test '${t.name}' passes on the untouched lesson: it must need the exercise`);
 }
 
 /** Every test the fixture's bad.json names fails on it, with a message, and its score is not full. */

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
-import { findSubmissions, gradeAll, lessonsFor, Staging, type Grade } from './grader.ts';
+import { findSubmissions, type Grade, gradeAll, lessonsFor, Staging } from './grader.ts';
 import { findLesson, loadCourse } from './manifest.ts';
 import { recordWork, workFolder } from './progress.ts';
 
@@ -42,9 +42,16 @@ if (values.help) {
   process.exit(0);
 }
 const lessonName = values.lesson ?? positionals.shift();
-if (lessonName === undefined || positionals.length === 0) usageError('grade', 'give a lesson and at least one folder (npm run grade -- --help)');
+if (lessonName === undefined || positionals.length === 0)
+  usageError('grade', 'give a lesson and at least one folder (npm run grade -- --help)');
 const course = loadCourse();
-const lessons = lessonsFor(lessonName) ?? usageError('grade', findLesson(course.broken, lessonName)?.problem ?? `unknown lesson '${lessonName}'; the lessons are: ${course.lessons.map((l) => l.id).join(', ')}, or all`);
+const lessons =
+  lessonsFor(lessonName) ??
+  usageError(
+    'grade',
+    findLesson(course.broken, lessonName)?.problem ??
+      `unknown lesson '${lessonName}'; the lessons are: ${course.lessons.map((l) => l.id).join(', ')}, or all`,
+  );
 if (lessonName === 'all') for (const broken of course.broken) console.error(`grade: skipped, broken: ${broken.problem}`);
 const minScore = wholeNumber('--min-score', values['min-score'], 0, 100);
 const jobs = wholeNumber('--jobs', values.jobs, 1, 64);
@@ -69,12 +76,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const single = submissions.length === 1;
-console.error(`grading ${submissions.length} folder${single ? '' : 's'} (${jobs ?? Math.min(os.availableParallelism(), submissions.length)} at a time)`);
+console.error(
+  `grading ${submissions.length} folder${single ? '' : 's'} (${jobs ?? Math.min(os.availableParallelism(), submissions.length)} at a time)`,
+);
 const grades = await gradeAll(submissions, staging, {
   ...(jobs ? { jobs } : {}),
   timeoutMs: (timeoutS ?? 180) * 1000,
   onDone: (grade, done) =>
-    console.error(`  [${done}/${submissions.length}] ${grade.student} ${grade.lesson}: ${grade.passed}/${grade.total} in ${grade.seconds} s`),
+    console.error(
+      `  [${done}/${submissions.length}] ${grade.student} ${grade.lesson}: ${grade.passed}/${grade.total} in ${grade.seconds} s`,
+    ),
 });
 
 if (single) printDetails(grades[0]!);
@@ -112,7 +123,11 @@ function printTable(grades: Grade[]): void {
   const rows = grades.map((g) => [g.student, g.lesson, `${g.passed}/${g.total}`, String(g.score)]);
   const header = ['student', 'lesson', 'passed', 'score'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}`);
   for (const row of rows) console.log(line(row));
 }
@@ -123,7 +138,19 @@ function writeReports(dir: string, grades: Grade[]): void {
   writeFileSync(json, `${JSON.stringify({ gradedAt: new Date().toISOString(), grades }, null, 2)}\n`);
   const quote = (cell: string | number): string => `"${String(cell).replaceAll('"', '""')}"`;
   const rows = grades.map((g) =>
-    [g.student, g.lesson, g.passed, g.total, g.score, g.tests.filter((t) => t.status !== 'pass').map((t) => t.name).join('; ')].map(quote).join(','),
+    [
+      g.student,
+      g.lesson,
+      g.passed,
+      g.total,
+      g.score,
+      g.tests
+        .filter((t) => t.status !== 'pass')
+        .map((t) => t.name)
+        .join('; '),
+    ]
+      .map(quote)
+      .join(','),
   );
   writeFileSync(csv, `student,lesson,passed,total,score,failed tests\n${rows.join('\n')}\n`);
   console.log(`\nreports: ${path.relative(process.cwd(), json) || json}, ${path.relative(process.cwd(), csv) || csv}`);
@@ -132,10 +159,14 @@ function writeReports(dir: string, grades: Grade[]): void {
 function wholeNumber(flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) usageError('grade', `${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    usageError('grade', `${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
   return value;
 }
 
 function indent(text: string, spaces: number): string {
-  return text.split('\n').map((line) => ' '.repeat(spaces) + line).join('\n');
+  return text
+    .split('\n')
+    .map((line) => ' '.repeat(spaces) + line)
+    .join('\n');
 }

@@ -5,8 +5,8 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { COMMANDS_FILE, findLesson, loadLessons, readCommands, WORK_ROOT, type Lesson } from './manifest.ts';
-import { testResults, type TestResult } from './results.ts';
+import { COMMANDS_FILE, findLesson, type Lesson, loadLessons, readCommands, WORK_ROOT } from './manifest.ts';
+import { type TestResult, testResults } from './results.ts';
 import { showCommand } from './runtime/failure.ts';
 import { killProcessesUnder } from './runtime/processes.ts';
 
@@ -73,7 +73,10 @@ export function findSubmissions(paths: string[], lessons: Lesson[]): Submission[
     if (own.length > 0) found.push(...own);
     else for (const child of subfolders(dir)) found.push(...submissionsOf(child, lessons));
   }
-  if (found.length === 0) throw new Error(`no submission found in ${paths.join(', ')}: a student's folder holds the lesson's programs (${lessons.map((l) => l.programs.map((p) => p.file).join(', ')).join('; ')})`);
+  if (found.length === 0)
+    throw new Error(
+      `no submission found in ${paths.join(', ')}: a student's folder holds the lesson's programs (${lessons.map((l) => l.programs.map((p) => p.file).join(', ')).join('; ')})`,
+    );
   return found.map((s) => ({ ...s, student: studentName(s, found) }));
 }
 
@@ -144,11 +147,19 @@ export async function gradeStaged(submission: Submission, staged: string, option
   };
   if (options.waitMs) env.SOCKET_LESSONS_WAIT_MS = String(options.waitMs);
   const testFile = path.join(lesson.dir, `${lesson.id}.test.ts`);
-  const results = await testResults(testFile, env, { timeoutMs: options.timeoutMs ?? 180_000, ...(options.only ? { only: options.only } : {}) });
+  const results = await testResults(testFile, env, {
+    timeoutMs: options.timeoutMs ?? 180_000,
+    ...(options.only ? { only: options.only } : {}),
+  });
   const tests: GradedTest[] = [...missingPrograms(lesson, staged), ...results.map((r) => explain(r, lesson))];
   const leftovers = killProcessesUnder(staged);
   if (leftovers.length > 0) {
-    tests.push({ name: 'no process is left running after the tests', suite: 'grader', status: 'fail', message: `still running after the tests, killed by the grader: ${leftovers.join('; ').slice(0, 300)}` });
+    tests.push({
+      name: 'no process is left running after the tests',
+      suite: 'grader',
+      status: 'fail',
+      message: `still running after the tests, killed by the grader: ${leftovers.join('; ').slice(0, 300)}`,
+    });
   }
   const graded = tests.filter((t) => t.suite !== 'grader' || t.status !== 'pass');
   const passed = graded.filter((t) => t.status === 'pass').length;
@@ -214,12 +225,20 @@ export function explain(result: TestResult, lesson: Lesson): GradedTest {
   const output = rest.join('\n').trim();
   const message = [advice(result, lesson), ...text!.split('\n').slice(0, 8)].filter(Boolean).join('\n');
   const command = result.failure?.command ? showCommand(result.failure.command) : undefined;
-  return { name: result.name, suite, status: result.status, message, ...(output ? { output: excerpt(output) } : {}), ...(command ? { command } : {}) };
+  return {
+    name: result.name,
+    suite,
+    status: result.status,
+    message,
+    ...(output ? { output: excerpt(output) } : {}),
+    ...(command ? { command } : {}),
+  };
 }
 
 /** What to look at, chosen by the kind of failure the harness reported (none for a plain assertion). */
 function advice(result: TestResult, lesson: Lesson): string | undefined {
-  if (result.timeLimitMs !== undefined) return 'The tests were stopped at the time limit — does a program wait for input or a connection for ever?';
+  if (result.timeLimitMs !== undefined)
+    return 'The tests were stopped at the time limit — does a program wait for input or a connection for ever?';
   const failure = result.failure;
   if (!failure) return undefined;
   const file = failure.program;
@@ -263,7 +282,9 @@ function unknownKind(kind: never): undefined {
 }
 
 function excerpt(output: string): string {
-  return output.length > OUTPUT_EXCERPT ? `${output.slice(0, OUTPUT_EXCERPT)}\n[… ${output.length - OUTPUT_EXCERPT} more characters]` : output;
+  return output.length > OUTPUT_EXCERPT
+    ? `${output.slice(0, OUTPUT_EXCERPT)}\n[… ${output.length - OUTPUT_EXCERPT} more characters]`
+    : output;
 }
 
 /** Every lesson, or the one named; undefined when the name matches none. */

@@ -5,7 +5,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, type Lesson } from './manifest.ts';
+import { type Lesson, REPO_ROOT } from './manifest.ts';
 
 export const README_FILE = path.join(REPO_ROOT, 'README.md');
 const BEGIN = '<!-- lessons:begin -->';
@@ -18,7 +18,9 @@ export function tableRow(lesson: Lesson): string {
   const ports = lesson.ports.map((p) => `note \`${p.note}\` ${p.short ?? p.section}`).join('; ');
   const programs = [...new Set(lesson.programs.map((p) => p.file))].map((file) => {
     const roles = lesson.programs.filter((p) => p.file === file).map((p) => p.role);
-    return roles.length === 1 ? `\`${file}\`` : `\`${file}\` (run ${roles.length === 2 ? 'twice' : `${roles.length} times`}: ${roles.slice(0, -1).join(', ')} and ${roles.at(-1)})`;
+    return roles.length === 1
+      ? `\`${file}\``
+      : `\`${file}\` (run ${roles.length === 2 ? 'twice' : `${roles.length} times`}: ${roles.slice(0, -1).join(', ')} and ${roles.at(-1)})`;
   });
   return `| [${lesson.id}](lessons/${lesson.id}/README.md) | ${cell(lesson.title)} | ${cell(ports)} | ${programs.join(', ')} |`;
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
-import { findLesson, loadCourse, programPath, type Course, type Lesson, type Program } from './manifest.ts';
+import { type Course, findLesson, type Lesson, loadCourse, type Program, programPath } from './manifest.ts';
 import { workFolder, workStatus } from './progress.ts';
 import { typescriptLoaderArgs } from './run-ts/index.ts';
 import { Child, type ChildOptions } from './runtime/child.ts';
@@ -51,7 +51,8 @@ async function main(args: string[]): Promise<void> {
   }
   if (role !== undefined) {
     const program = lesson.programs.find((p) => p.role === role);
-    if (!program) usageError('lesson', `unknown role '${role}' in ${lesson.id}; its roles are: ${lesson.programs.map((p) => p.role).join(', ')}`);
+    if (!program)
+      usageError('lesson', `unknown role '${role}' in ${lesson.id}; its roles are: ${lesson.programs.map((p) => p.role).join(', ')}`);
     return runOne(lesson, program, args.slice(2));
   }
   const { values } = parseCommandLine('lesson', {
@@ -100,7 +101,9 @@ function startExercise(lesson: Lesson): void {
     cpSync(lesson.dir, dir, { recursive: true, filter: (source) => source === lesson.dir || !skip.has(path.relative(lesson.dir, source)) });
     console.log(`Copied the programs of ${lesson.id} to ${where}/.`);
   }
-  console.log(`\nExercise: ${lesson.exercise.title}\n  ${lesson.exercise.summary}\n  Edit: ${lesson.exercise.files.map((f) => path.join(where, f)).join(', ')}`);
+  console.log(
+    `\nExercise: ${lesson.exercise.title}\n  ${lesson.exercise.summary}\n  Edit: ${lesson.exercise.files.map((f) => path.join(where, f)).join(', ')}`,
+  );
   console.log(`\nGrade your work (each failure of the same exercise test shows one more hint):\n  npm run grade -- ${lesson.id} ${where}`);
 }
 
@@ -123,7 +126,9 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
       void stopAll().then(() => process.exit(130));
     });
   }
-  const deadline = demo ? setTimeout(() => void fail(`the demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s`), DEMO_TIMEOUT_MS) : undefined;
+  const deadline = demo
+    ? setTimeout(() => void fail(`the demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s`), DEMO_TIMEOUT_MS)
+    : undefined;
   async function fail(reason: string): Promise<never> {
     say(`error: ${reason}`, true);
     await stopAll();
@@ -182,7 +187,12 @@ class Running {
   readonly child: Child;
   readonly exit: Promise<unknown>;
 
-  constructor(lesson: Lesson, readonly program: Program, args: string[], index: number) {
+  constructor(
+    lesson: Lesson,
+    readonly program: Program,
+    args: string[],
+    index: number,
+  ) {
     const prefix = paint(`[${program.role}]`, COLOURS[index % COLOURS.length]!);
     this.child = launch(lesson, program, args, {
       onLine: { stdout: (line) => console.log(`${prefix} ${line}`), stderr: (line) => console.error(`${prefix} ${paint(line, 31)}`) },
@@ -213,7 +223,8 @@ class Running {
       return await waiting;
     } catch (err) {
       if (!(err instanceof ProgramFailure)) throw err;
-      if (err.kind === 'no-ready-line' || err.kind === 'wrong-output') throw new Error(`${this.program.role} did not print ${what} within ${READY_TIMEOUT_MS / 1000} s`);
+      if (err.kind === 'no-ready-line' || err.kind === 'wrong-output')
+        throw new Error(`${this.program.role} did not print ${what} within ${READY_TIMEOUT_MS / 1000} s`);
       throw new Error(`${this.program.role} ${describeExit(this)} before printing ${what}`);
     }
   }
@@ -269,7 +280,11 @@ function forwardTerminal(roles: Running[]): void {
   input.on('line', (line) => {
     const addressed = /^@(\S+) ?(.*)$/.exec(line);
     const to = addressed ? roles.find((run) => run.program.role === addressed[1]) : first;
-    if (!to) return say(`no interactive role '${addressed![1]}'; the roles you can type for: ${roles.map((r) => r.program.role).join(', ')}`, true);
+    if (!to)
+      return say(
+        `no interactive role '${addressed![1]}'; the roles you can type for: ${roles.map((r) => r.program.role).join(', ')}`,
+        true,
+      );
     to.child.writeLine(addressed ? addressed[2]! : line);
   });
   input.on('close', () => roles.forEach((run) => run.child.endInput()));
@@ -291,7 +306,6 @@ function say(text: string, isError = false): void {
 function paint(text: string, code: number): string {
   return USE_COLOUR ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
-
 
 // Last, so that the class above is initialised before it is used.
 await main(process.argv.slice(2));

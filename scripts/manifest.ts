@@ -12,7 +12,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** SOCKET_LESSONS_LESSONS_DIR moves it: the repository's tests make broken lessons in a folder of their own. */
-export const LESSONS_DIR = process.env.SOCKET_LESSONS_LESSONS_DIR ? path.resolve(process.env.SOCKET_LESSONS_LESSONS_DIR) : path.join(REPO_ROOT, 'lessons');
+export const LESSONS_DIR = process.env.SOCKET_LESSONS_LESSONS_DIR
+  ? path.resolve(process.env.SOCKET_LESSONS_LESSONS_DIR)
+  : path.join(REPO_ROOT, 'lessons');
 export const SCHEMA_FILE = path.join(REPO_ROOT, 'lessons', 'lesson.schema.json');
 const LESSON_FOLDER = /^\d\d-[a-z0-9-]+$/;
 export const SOLUTIONS_DIR = path.join(REPO_ROOT, 'solutions');
@@ -128,13 +130,16 @@ export function readLesson(dir: string): Lesson | BrokenLesson {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more: npm run check -- ${path.basename(dir).slice(0, 2)})` : '';
     return { id: path.basename(dir), dir, problem: `${problems[0]!}${more}`, problems };
   };
-  if (!existsSync(file)) return broken([`${where}: missing (every lessons/NN-slug folder needs its manifest; npm run new-lesson makes one)`]);
+  if (!existsSync(file))
+    return broken([`${where}: missing (every lessons/NN-slug folder needs its manifest; npm run new-lesson makes one)`]);
   const text = readFileSync(file, 'utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    return broken([`${where}:${jsonErrorPlace(text, (err as Error).message)}: not valid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/, '')}`]);
+    return broken([
+      `${where}:${jsonErrorPlace(text, (err as Error).message)}: not valid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/, '')}`,
+    ]);
   }
   const problems = schemaProblems(raw);
   if (problems.length === 0) problems.push(...contractProblems(raw as Omit<Lesson, 'dir'>, dir, text));
@@ -144,12 +149,7 @@ export function readLesson(dir: string): Lesson | BrokenLesson {
 
 /** Accepts the full id (04-tcp-server), its number (04 or 4) or its slug (tcp-server). */
 export function findLesson<T extends { id: string }>(lessons: T[], name: string): T | undefined {
-  return lessons.find(
-    (lesson) =>
-      lesson.id === name ||
-      lesson.id.slice(0, 2) === name.padStart(2, '0') ||
-      lesson.id.slice(3) === name,
-  );
+  return lessons.find((lesson) => lesson.id === name || lesson.id.slice(0, 2) === name.padStart(2, '0') || lesson.id.slice(3) === name);
 }
 
 export function programPath(lesson: Lesson, program: Program, dir = lesson.dir): string {
@@ -182,7 +182,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++)
+      row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
     previous = row;
   }
   return previous[b.length]!;
@@ -225,7 +226,12 @@ function describeSchemaError(error: ErrorObject, raw: unknown): string {
     case 'required':
       return `${at}: missing key '${String(params.missingProperty)}'`;
     case 'type': {
-      const wanted: Record<string, string> = { boolean: 'true or false', string: 'a string', array: 'a list [...]', object: 'an object {...}' };
+      const wanted: Record<string, string> = {
+        boolean: 'true or false',
+        string: 'a string',
+        array: 'a list [...]',
+        object: 'an object {...}',
+      };
       return `${at}: must be ${wanted[String(params.type)] ?? String(params.type)}, not ${JSON.stringify(value)}`;
     }
     case 'const':
@@ -260,13 +266,17 @@ function contractProblems(lesson: Omit<Lesson, 'dir'>, dir: string, text: string
   if (lesson.id !== path.basename(dir)) problems.push(`/id: must be the folder's name '${path.basename(dir)}', not '${lesson.id}'`);
   const roles = lesson.programs.map((p) => p.role);
   lesson.programs.forEach((program, i) => {
-    if (roles.indexOf(program.role) !== i) problems.push(`/programs/${i}/role: '${program.role}' is the role of programs/${roles.indexOf(program.role)} too`);
+    if (roles.indexOf(program.role) !== i)
+      problems.push(`/programs/${i}/role: '${program.role}' is the role of programs/${roles.indexOf(program.role)} too`);
     if (!existsSync(path.join(dir, program.file))) problems.push(`/programs/${i}/file: ${program.file} is not in the lesson's folder`);
-    (program.args ?? []).forEach((arg, j) => problems.push(...portReferences(arg, `/programs/${i}/args/${j}`, lesson.programs.slice(0, i), roles)));
+    (program.args ?? []).forEach((arg, j) =>
+      problems.push(...portReferences(arg, `/programs/${i}/args/${j}`, lesson.programs.slice(0, i), roles)),
+    );
   });
   lesson.demo.forEach((step, k) => {
     if (!roles.includes(step.role)) problems.push(`/demo/${k}/role: '${step.role}' is no role${suggest(step.role, roles)}`);
-    if (step.after && !roles.includes(step.after.role)) problems.push(`/demo/${k}/after/role: '${step.after.role}' is no role${suggest(step.after.role, roles)}`);
+    if (step.after && !roles.includes(step.after.role))
+      problems.push(`/demo/${k}/after/role: '${step.after.role}' is no role${suggest(step.after.role, roles)}`);
     if (step.after) {
       try {
         new RegExp(step.after.pattern);
@@ -278,7 +288,8 @@ function contractProblems(lesson: Omit<Lesson, 'dir'>, dir: string, text: string
   });
   const files = lesson.programs.map((p) => p.file);
   lesson.exercise.files.forEach((file, i) => {
-    if (!files.includes(file)) problems.push(`/exercise/files/${i}: ${file} is no program of the lesson${suggest(file, files, 'programs')}`);
+    if (!files.includes(file))
+      problems.push(`/exercise/files/${i}: ${file} is no program of the lesson${suggest(file, files, 'programs')}`);
   });
   return problems;
 }
@@ -316,8 +327,10 @@ export function readCommands(lessonDir: string, dir: string): Map<string, string
   const { programs } = loadLesson(lessonDir);
   for (const [key, command] of Object.entries(raw)) {
     const program = programs.find((p) => p.role === key || p.file === key);
-    if (!program) throw new Error(`${file}: '${key}' is not a role of ${path.basename(lessonDir)} (${programs.map((p) => p.role).join(', ')})`);
-    if (typeof command !== 'string' || command.trim() === '') throw new Error(`${file}: the command for '${key}' must be a non-empty string`);
+    if (!program)
+      throw new Error(`${file}: '${key}' is not a role of ${path.basename(lessonDir)} (${programs.map((p) => p.role).join(', ')})`);
+    if (typeof command !== 'string' || command.trim() === '')
+      throw new Error(`${file}: the command for '${key}' must be a non-empty string`);
     commands.set(program.file, command.trim().split(/\s+/));
   }
   return commands;

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Grade } from './grader.ts';
-import { REPO_ROOT, WORK_ROOT, type Lesson } from './manifest.ts';
+import { type Lesson, REPO_ROOT, WORK_ROOT } from './manifest.ts';
 
 /** The students' work folders; SOCKET_LESSONS_WORK_DIR moves them (the repository's tests use a temporary one). */
 export const WORK_DIR = process.env.SOCKET_LESSONS_WORK_DIR ? path.resolve(process.env.SOCKET_LESSONS_WORK_DIR) : WORK_ROOT;

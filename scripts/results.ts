@@ -5,13 +5,13 @@
 // A harness failure's kind, program, command line and input come back as data (`failure`): the
 // test processes append them to the message as a last `@@failure` line, which is taken off here.
 
-import { run } from 'node:test';
 import path from 'node:path';
+import { run } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from './manifest.ts';
 import { typescriptLoaderArgs } from './run-ts/index.ts';
 import { Child } from './runtime/child.ts';
-import { FAILURE_LINE_VARIABLE, splitFailure, type Failure } from './runtime/failure.ts';
+import { FAILURE_LINE_VARIABLE, type Failure, splitFailure } from './runtime/failure.ts';
 import { literal } from './runtime/text.ts';
 
 export interface TestResult {
@@ -60,12 +60,16 @@ export async function testResults(testFile: string, env: Record<string, string>,
     : undefined;
   const { code } = await child.exited;
   clearTimeout(timer);
-  const results = child.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as TestResult);
+  const results = child.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as TestResult);
   const error = (message: string, extra: Partial<TestResult> = {}): void => {
     results.push({ name: path.basename(testFile), suite: '', status: 'error', message, ...extra });
   };
   if (child.startError) error(`could not run the tests: ${child.startError.message}`);
-  else if (timedOut) error(`the tests did not finish within ${options.timeoutMs! / 1000} s and were stopped`, { timeLimitMs: options.timeoutMs! });
+  else if (timedOut)
+    error(`the tests did not finish within ${options.timeoutMs! / 1000} s and were stopped`, { timeLimitMs: options.timeoutMs! });
   else if (code !== 0) error(`the tests could not run (exit ${code}): ${child.stderr.slice(-16_384).trim()}`);
   return results;
 }

@@ -20,11 +20,15 @@ it('npm run bench -- --quick runs the download and echo benchmarks and writes th
   const results = path.join(dir, 'results.json');
   const before = benchFolders();
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const bench = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', '--quick', '--only', 'download,echo', '--size', '2', '--results', results], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const bench = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/bench.ts', '--quick', '--only', 'download,echo', '--size', '2', '--results', results],
+    {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   t.after(() => bench.kill('SIGKILL'));
   let output = '';
   bench.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
@@ -33,9 +37,16 @@ it('npm run bench -- --quick runs the download and echo benchmarks and writes th
   assert.equal(code, 0, output);
   assert.match(output, /^\| figure +\| lesson +\| baseline +\| ratio +\| target +\| met\? +\|$/m);
 
-  const written = JSON.parse(readFileSync(results, 'utf8')) as { table: { rows: string[][] }; download: { lesson: { identical: boolean } }; echo: { clients: number }[] };
+  const written = JSON.parse(readFileSync(results, 'utf8')) as {
+    table: { rows: string[][] };
+    download: { lesson: { identical: boolean } };
+    echo: { clients: number }[];
+  };
   assert.equal(written.download.lesson.identical, true, 'the downloaded file is byte-identical');
-  assert.deepEqual(written.echo.map((level) => level.clients), [10, 50]);
+  assert.deepEqual(
+    written.echo.map((level) => level.clients),
+    [10, 50],
+  );
   const figures = written.table.rows.filter((row) => !row[0]!.startsWith('reference:'));
   assert.ok(figures.length >= 10, `a row for each figure:\n${output}`);
   for (const row of figures) assert.notEqual(row[1], '?', `a measured figure for "${row[0]}"`);
@@ -45,5 +56,8 @@ it('npm run bench -- --quick runs the download and echo benchmarks and writes th
 
 function benchFolders(): string[] {
   if (!existsSync(WORK)) return [];
-  return readdirSync(WORK, { withFileTypes: true }).filter((e) => e.name.startsWith('.bench-')).map((e) => e.name).sort();
+  return readdirSync(WORK, { withFileTypes: true })
+    .filter((e) => e.name.startsWith('.bench-'))
+    .map((e) => e.name)
+    .sort();
 }

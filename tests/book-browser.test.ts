@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildBook, lessonLabel, lessonPage } from '../scripts/book/build.ts';
 import { loadLessons, REPO_ROOT } from '../scripts/manifest.ts';
 
@@ -17,7 +17,9 @@ const INSTALL = 'apt-get install -y chromium';
 const SCREENSHOTS = path.join(REPO_ROOT, 'dist', 'book-screenshots');
 const STEP_TIMEOUT_MS = 15_000;
 
-it('the book works in Chromium: every lesson listed, next links first to last, highlighted code, no console error', { timeout: 120_000 }, async (t) => {
+it('the book works in Chromium: every lesson listed, next links first to last, highlighted code, no console error', {
+  timeout: 120_000,
+}, async (t) => {
   const executablePath = findChromium();
   if (!executablePath) {
     // CI installs Chromium (.ci/run); there a missing browser is a failure, not a skip.
@@ -47,8 +49,14 @@ it('the book works in Chromium: every lesson listed, next links first to last, h
   page.on('requestfailed', (request) => errors.push(`${page.url()}: could not load ${request.url()}`));
 
   await page.goto(pathToFileURL(path.join(dir, 'index.html')).href);
-  const listed = await page.locator('ol.lessons > li > a').evaluateAll((links) => links.map((a) => [a.getAttribute('href'), a.textContent]));
-  assert.deepEqual(listed, lessons.map((l) => [lessonPage(l), lessonLabel(l)]), 'the index lists every lesson, in order');
+  const listed = await page
+    .locator('ol.lessons > li > a')
+    .evaluateAll((links) => links.map((a) => [a.getAttribute('href'), a.textContent]));
+  assert.deepEqual(
+    listed,
+    lessons.map((l) => [lessonPage(l), lessonLabel(l)]),
+    'the index lists every lesson, in order',
+  );
   assert.ok((await page.locator('table.glossary tbody tr').count()) > 0, 'the index has its glossary');
 
   // From the index to the first lesson, then next, next, ... until a page has no next link.
@@ -72,7 +80,11 @@ it('the book works in Chromium: every lesson listed, next links first to last, h
   await page.goto(pathToFileURL(path.join(dir, lessonPage(shown))).href);
   const saved: string[] = [];
   const shoot = async (name: string, scrollTo?: string): Promise<void> => {
-    if (scrollTo) await page.locator(scrollTo).first().evaluate((e) => e.scrollIntoView());
+    if (scrollTo)
+      await page
+        .locator(scrollTo)
+        .first()
+        .evaluate((e) => e.scrollIntoView());
     else await page.evaluate(() => window.scrollTo(0, 0));
     saved.push(path.join(SCREENSHOTS, `${shown.id}-${name}.png`));
     await page.screenshot({ path: saved.at(-1)! });
@@ -104,7 +116,10 @@ async function checkLessonPage(page: Page): Promise<void> {
 function findChromium(): string | undefined {
   const candidates = process.env.CHROMIUM_PATH
     ? [process.env.CHROMIUM_PATH]
-    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, 'chromium'));
+    : (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, 'chromium'));
   return candidates.find((file) => {
     try {
       accessSync(file, constants.X_OK);

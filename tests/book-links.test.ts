@@ -30,7 +30,11 @@ it('the book has a page for every lesson, and every link in it resolves offline'
   assert.deepEqual(book.problems, [], 'what the builder could not resolve');
   for (const lesson of lessons) {
     assert.ok(book.pages.includes(lessonPage(lesson)), `no page for ${lesson.id}`);
-    assert.match(readFileSync(path.join(dir, 'index.html'), 'utf8'), new RegExp(`href="${lessonPage(lesson)}"`), `the index does not link ${lesson.id}`);
+    assert.match(
+      readFileSync(path.join(dir, 'index.html'), 'utf8'),
+      new RegExp(`href="${lessonPage(lesson)}"`),
+      `the index does not link ${lesson.id}`,
+    );
   }
   assert.deepEqual(checkBookLinks(dir, book.pages), []);
 });
@@ -43,8 +47,22 @@ it('a broken link, anchor or line is reported, naming the file and the link', (t
   writeFileSync(path.join(dir, 'x.ts'), 'one\ntwo\n');
   writeFileSync(
     path.join(dir, 'a.md'),
-    ['# A heading', '', '[ok](b.md#b-title) [ok](b.md#same-1) [ok](#a-heading) [ok](x.ts#L2) [ok](https://example.org/gone)', '',
-      '[bad](b.md#nope)', '', '[gone](c.md)', '', '[self](#zzz)', '', '[line](x.ts#L3)', '', '`[code](is-not-a-link.md)`', ''].join('\n'),
+    [
+      '# A heading',
+      '',
+      '[ok](b.md#b-title) [ok](b.md#same-1) [ok](#a-heading) [ok](x.ts#L2) [ok](https://example.org/gone)',
+      '',
+      '[bad](b.md#nope)',
+      '',
+      '[gone](c.md)',
+      '',
+      '[self](#zzz)',
+      '',
+      '[line](x.ts#L3)',
+      '',
+      '`[code](is-not-a-link.md)`',
+      '',
+    ].join('\n'),
   );
   assert.deepEqual(checkMarkdownLinks(path.join(dir, 'a.md'), dir), [
     "a.md:5: link 'b.md#nope' names #nope, which is no heading of b.md",
@@ -54,9 +72,16 @@ it('a broken link, anchor or line is reported, naming the file and the link', (t
   ]);
 
   mkdirSync(path.join(dir, 'book', 'files'), { recursive: true });
-  const page = (body: string): string => `<html><head><link rel="stylesheet" href="https://cdn.example/x.css"></head><body>${body}</body></html>`;
-  writeFileSync(path.join(dir, 'book', 'one.html'), page('<h2 id="here">x</h2><a href="files/two.html#here">ok</a> <a href="files/two.html#there">bad</a> <a href="three.html">gone</a>'));
-  writeFileSync(path.join(dir, 'book', 'files', 'two.html'), page('<p id="here"><a href="../one.html#here">ok</a> <a href="#">nowhere</a></p>'));
+  const page = (body: string): string =>
+    `<html><head><link rel="stylesheet" href="https://cdn.example/x.css"></head><body>${body}</body></html>`;
+  writeFileSync(
+    path.join(dir, 'book', 'one.html'),
+    page('<h2 id="here">x</h2><a href="files/two.html#here">ok</a> <a href="files/two.html#there">bad</a> <a href="three.html">gone</a>'),
+  );
+  writeFileSync(
+    path.join(dir, 'book', 'files', 'two.html'),
+    page('<p id="here"><a href="../one.html#here">ok</a> <a href="#">nowhere</a></p>'),
+  );
   assert.deepEqual(checkBookLinks(path.join(dir, 'book'), ['one.html', 'files/two.html']), [
     "one.html: loads 'https://cdn.example/x.css' from the network",
     "one.html: link 'files/two.html#there' names #there, which is no id of files/two.html",

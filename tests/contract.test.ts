@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runToEnd } from '../scripts/bench/processes.ts';
-import { readLesson, REPO_ROOT, WORK_ROOT, type BrokenLesson } from '../scripts/manifest.ts';
+import { type BrokenLesson, REPO_ROOT, readLesson, WORK_ROOT } from '../scripts/manifest.ts';
 
 const LESSON_04 = path.join(REPO_ROOT, 'lessons', '04-tcp-server');
 const COMMAND_LIMIT_MS = 120_000; // one command, whatever happens (its process group is killed then)
@@ -47,18 +47,37 @@ describe('a broken manifest', () => {
     // Checks the wording of each kind of problem: an unknown key, a wrong type, a role that does not
     // exist, a demo role, an exercise file, and a JSON syntax error with its line and column.
     const cases: [string, (text: string) => string, string][] = [
-      ['09-typo', (text) => text.replace('"interactive": true', '"keepRunning": true'), "/programs/1/keepRunning: unknown key 'keepRunning' (did you mean 'keepsRunning'?)"],
+      [
+        '09-typo',
+        (text) => text.replace('"interactive": true', '"keepRunning": true'),
+        "/programs/1/keepRunning: unknown key 'keepRunning' (did you mean 'keepsRunning'?)",
+      ],
       ['10-type', (text) => text.replace('"listens": true', '"listens": "yes"'), '/programs/0/listens: must be true or false, not "yes"'],
-      ['11-role', (text) => text.replace('{server.port}', '{sever.port}'), "/programs/1/args/1: {sever.port} names no role (did you mean 'server'?)"],
-      ['12-demo', (text) => text.replace('{ "role": "client", "line"', '{ "role": "clinet", "line"'), "/demo/0/role: 'clinet' is no role (did you mean 'client'?)"],
-      ['13-files', (text) => text.replace('"files": ["server.ts"]', '"files": ["srever.ts"]'), "/exercise/files/0: srever.ts is no program of the lesson (did you mean 'server.ts'?)"],
+      [
+        '11-role',
+        (text) => text.replace('{server.port}', '{sever.port}'),
+        "/programs/1/args/1: {sever.port} names no role (did you mean 'server'?)",
+      ],
+      [
+        '12-demo',
+        (text) => text.replace('{ "role": "client", "line"', '{ "role": "clinet", "line"'),
+        "/demo/0/role: 'clinet' is no role (did you mean 'client'?)",
+      ],
+      [
+        '13-files',
+        (text) => text.replace('"files": ["server.ts"]', '"files": ["srever.ts"]'),
+        "/exercise/files/0: srever.ts is no program of the lesson (did you mean 'server.ts'?)",
+      ],
       ['14-syntax', (text) => text.replace('"title"', '"title" "'), ':4:11: not valid JSON: Unexpected string'],
     ];
     for (const [id, edit, expected] of cases) {
       const problems = problemsOf(brokenCopy(root, id, edit));
       const file = `${path.relative(REPO_ROOT, root)}/${id}/lesson.json`;
       assert.equal(problems.length, 1, problems.join('\n'));
-      assert.ok(problems[0]!.startsWith(`${file}${expected.startsWith(':') ? '' : ': '}${expected}`), `${problems[0]}\nshould start with ${file}: ${expected}`);
+      assert.ok(
+        problems[0]!.startsWith(`${file}${expected.startsWith(':') ? '' : ': '}${expected}`),
+        `${problems[0]}\nshould start with ${file}: ${expected}`,
+      );
       assert.doesNotMatch(problems[0]!, /\n/);
       rmSync(path.join(root, id), { recursive: true });
     }
@@ -76,7 +95,11 @@ describe('a broken manifest', () => {
     assert.match(list.stdout, new RegExp(`^  09-broken  BROKEN: \\S*${line.source}$`, 'm'));
     const demo = await run('scripts/lesson.ts', ['04', '--demo'], root);
     assert.equal(demo.code, 0, demo.stdout + demo.stderr);
-    for (const [script, args] of [['scripts/lesson.ts', ['09']], ['scripts/grade.ts', ['09', LESSON_04]], ['scripts/check.ts', ['09', '--fast']]] as const) {
+    for (const [script, args] of [
+      ['scripts/lesson.ts', ['09']],
+      ['scripts/grade.ts', ['09', LESSON_04]],
+      ['scripts/check.ts', ['09', '--fast']],
+    ] as const) {
       const result = await run(script, [...args], root);
       assert.equal(result.code, script === 'scripts/check.ts' ? 1 : 2, `${script}: ${result.stdout}${result.stderr}`);
       const text = script === 'scripts/check.ts' ? result.stdout : result.stderr;

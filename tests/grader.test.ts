@@ -10,12 +10,20 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import os from 'node:os';
+import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { failures, gradeWith as grade, KNOWN_BAD_RULE, knownBadProblems, readKnownBad, solutionProblems, untouchedProblems } from '../scripts/contract.ts';
-import { killProcessesUnder, runningProcesses, STAGING_PARENT, type Grade } from '../scripts/grader.ts';
+import {
+  failures,
+  gradeWith as grade,
+  KNOWN_BAD_RULE,
+  knownBadProblems,
+  readKnownBad,
+  solutionProblems,
+  untouchedProblems,
+} from '../scripts/contract.ts';
+import { type Grade, killProcessesUnder, runningProcesses, STAGING_PARENT } from '../scripts/grader.ts';
 import { loadLessons, REPO_ROOT, SOLUTIONS_DIR } from '../scripts/manifest.ts';
 
 const FIXTURES = fileURLToPath(new URL('fixtures/', import.meta.url));
@@ -59,7 +67,11 @@ describe('grader', { concurrency: 2 }, () => {
     // Checks the "any language" manifest: every lesson test passes on a correct Python server run
     // as `python3 server.py` beside the lesson's own client, and the exercise (not done) fails.
     const result = await grade(tcpServer, tcpServer.dir, {}, path.join(FIXTURES, 'python', '04-tcp-server'));
-    assert.deepEqual(failures({ ...result, tests: result.tests.filter((t) => t.suite === 'lesson') }), [], 'lesson tests that fail on the Python server');
+    assert.deepEqual(
+      failures({ ...result, tests: result.tests.filter((t) => t.suite === 'lesson') }),
+      [],
+      'lesson tests that fail on the Python server',
+    );
     assert.ok(result.tests.filter((t) => t.suite === 'exercise').every((t) => t.status === 'fail'));
   });
 
@@ -83,11 +95,15 @@ describe('grader', { concurrency: 2 }, () => {
       SOCKET_LESSONS_ONLY_TESTS: JSON.stringify(CONTAINMENT_TESTS),
     });
     assert.equal(code, 1, `below --min-score: exit 1\n${stdout}\n${stderr}`);
-    for (const name of names) assert.match(stdout, new RegExp(`^${name}\\s+04-tcp-server\\s+\\d+/\\d+\\s+\\d+$`, 'm'), `table row for ${name}`);
+    for (const name of names)
+      assert.match(stdout, new RegExp(`^${name}\\s+04-tcp-server\\s+\\d+/\\d+\\s+\\d+$`, 'm'), `table row for ${name}`);
 
     const report = JSON.parse(readFileSync(path.join(classDir, 'grade-report.json'), 'utf8')) as { grades: Grade[] };
     const messages = (student: string): string =>
-      report.grades.find((g) => g.student === student)!.tests.map((test) => `${test.message ?? ''}\n${test.output ?? ''}`).join('\n');
+      report.grades
+        .find((g) => g.student === student)!
+        .tests.map((test) => `${test.message ?? ''}\n${test.output ?? ''}`)
+        .join('\n');
     const reasons: Record<string, RegExp> = {
       hang: /printed no ready line within 6 s — does it print `listening on HOST:PORT`/,
       crash: /ended \(exit code 1\) before printing the ready line[\s\S]*server crashed before listening/,
@@ -100,7 +116,9 @@ describe('grader', { concurrency: 2 }, () => {
     const csv = readFileSync(path.join(classDir, 'grade-report.csv'), 'utf8').trim().split('\n');
     assert.equal(csv.length, names.length + 1, 'a header and one row per student');
 
-    const leaked = runningProcesses().filter((p) => p.command.includes('socket-lessons-leftover-marker')).map((p) => p.command);
+    const leaked = runningProcesses()
+      .filter((p) => p.command.includes('socket-lessons-leftover-marker'))
+      .map((p) => p.command);
     const left = killProcessesUnder(classDir).concat(leaked);
     assert.deepEqual(left, [], 'processes left running');
     // Other tests in this file stage folders of their own meanwhile: only new ones count.
@@ -124,13 +142,19 @@ describe('grader', { concurrency: 2 }, () => {
     assert.ok(second.stdout.includes(`hint 2 of ${hints.length}: ${hints[1]}`) && !second.stdout.includes('solutions/'), second.stdout);
     cpSync(path.join(SOLUTIONS_DIR, tcpServer.id, 'server.ts'), path.join(work, tcpServer.id, 'server.ts'));
     const done = await gradeCommand(t, ['04', path.join(work, tcpServer.id)], env);
-    assert.match(done.stdout, /The exercise passes\. Compare with the reference solution: diff -u \S+\/04-tcp-server\/server\.ts \S*solutions\/04-tcp-server\/server\.ts$/m);
+    assert.match(
+      done.stdout,
+      /The exercise passes\. Compare with the reference solution: diff -u \S+\/04-tcp-server\/server\.ts \S*solutions\/04-tcp-server\/server\.ts$/m,
+    );
     assert.doesNotMatch(done.stdout, /hint \d of/);
   });
 
   it('rejects a wrong invocation with one line on stderr and exit 2', async (t) => {
     // Checks the command-line contract for an unknown lesson and a bad --min-score.
-    for (const args of [['99-nothing', '.'], ['04', '.', '--min-score', 'lots']]) {
+    for (const args of [
+      ['99-nothing', '.'],
+      ['04', '.', '--min-score', 'lots'],
+    ]) {
       const { code, stderr } = await gradeCommand(t, args);
       assert.equal(code, 2);
       assert.equal(stderr.trim().split('\n').length, 1, stderr);
@@ -140,8 +164,16 @@ describe('grader', { concurrency: 2 }, () => {
 });
 
 /** Runs `npm run grade` (the script itself) with extra environment and returns its output. */
-async function gradeCommand(t: TestContext, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = spawn(process.execPath, ['--import', 'tsx', 'scripts/grade.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function gradeCommand(
+  t: TestContext,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = spawn(process.execPath, ['--import', 'tsx', 'scripts/grade.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => cli.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';

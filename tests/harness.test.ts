@@ -70,7 +70,10 @@ describe('harness', { concurrency: 4 }, () => {
       const [a, b] = [await bindUdp(t, host), await bindUdp(t, host)];
       await a.send(Buffer.from('数据报'), b.port, host);
       const datagram = await b.next();
-      assert.deepEqual({ text: datagram.data.toString(), port: datagram.port, address: datagram.address }, { text: '数据报', port: a.port, address: host });
+      assert.deepEqual(
+        { text: datagram.data.toString(), port: datagram.port, address: datagram.address },
+        { text: '数据报', port: a.port, address: host },
+      );
     }
   });
 });

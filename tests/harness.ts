@@ -15,10 +15,10 @@
 // stops it), and a program that exits leaving a process behind fails the test that started it.
 // A failure says what went wrong as a kind (scripts/runtime/failure.ts), with the command line.
 
-export * from './harness/target.ts';
+export * from './harness/assertions.ts';
+export * from './harness/bad-flags.ts';
 export * from './harness/programs.ts';
+export * from './harness/target.ts';
 export * from './harness/tcp.ts';
 export * from './harness/udp.ts';
 export * from './harness/wire.ts';
-export * from './harness/bad-flags.ts';
-export * from './harness/assertions.ts';

@@ -16,7 +16,11 @@ const { lessons, broken } = loadCourse();
 it('there is at least one lesson and every manifest loads', () => {
   // Checks that no lesson is broken: each line names the manifest, the JSON path and what is wrong.
   assert.ok(lessons.length > 0);
-  assert.deepEqual(broken.flatMap((b) => b.problems), [], 'broken lessons');
+  assert.deepEqual(
+    broken.flatMap((b) => b.problems),
+    [],
+    'broken lessons',
+  );
 });
 
 it("the README's lesson table is the one the manifests make", () => {

@@ -18,13 +18,16 @@ const COMMAND_LIMIT_MS = 180_000; // one command, whatever happens (its process 
 function copyRepository(t: TestContext): string {
   const copy = mkdtempSync(path.join(os.tmpdir(), 'socket-lessons-copy-'));
   t.after(() => rmSync(copy, { recursive: true, force: true }));
-  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files.filter((f) => existsSync(path.join(REPO_ROOT, f)))) {
     mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
     cpSync(path.join(REPO_ROOT, file), path.join(copy, file));
   }
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-  const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', ...args], { cwd: copy, encoding: 'utf8' });
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', ...args], { cwd: copy, encoding: 'utf8' });
   git('init', '-q');
   git('add', '-A');
   git('commit', '-q', '-m', 'copy');
@@ -33,8 +36,14 @@ function copyRepository(t: TestContext): string {
 
 /** Runs one of the repository's commands in `cwd` (a copy of it, or the repository), without this test's SOCKET_LESSONS_ settings. */
 async function run(cwd: string, script: string, args: string[]): Promise<{ code: number | null; output: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SOCKET_LESSONS_') && name !== 'NODE_TEST_CONTEXT'));
-  const result = await runToEnd([process.execPath, '--import', 'tsx', script, ...args], { cwd, env: { ...env, NO_COLOR: '1' }, timeoutMs: COMMAND_LIMIT_MS });
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('SOCKET_LESSONS_') && name !== 'NODE_TEST_CONTEXT'),
+  );
+  const result = await runToEnd([process.execPath, '--import', 'tsx', script, ...args], {
+    cwd,
+    env: { ...env, NO_COLOR: '1' },
+    timeoutMs: COMMAND_LIMIT_MS,
+  });
   return { code: result.code, output: result.stdout + result.stderr, stderr: result.stderr };
 }
 

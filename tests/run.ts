@@ -32,7 +32,15 @@ if (files.length === 0) {
 // so it only catches a hang they missed; the grader's checks of every lesson take minutes.
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-timeout=900000', ...files.map((f) => path.relative(REPO_ROOT, f))],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    '--test-timeout=900000',
+    ...files.map((f) => path.relative(REPO_ROOT, f)),
+  ],
   { cwd: REPO_ROOT, env, stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
@@ -41,7 +49,9 @@ child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 function findTests(target: string): string[] {
   if (statSync(target, { throwIfNoEntry: false })?.isFile()) return [target];
   return readdirSync(target, { recursive: true, encoding: 'utf8' })
-    .filter((name) => name.endsWith('.test.ts') && !name.split(path.sep).includes('node_modules') && !name.split(path.sep).includes('fixtures'))
+    .filter(
+      (name) => name.endsWith('.test.ts') && !name.split(path.sep).includes('node_modules') && !name.split(path.sep).includes('fixtures'),
+    )
     .map((name) => path.join(target, name))
     .sort();
 }

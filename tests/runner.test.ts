@@ -26,7 +26,10 @@ describe('npm run lesson', { concurrency: 4 }, () => {
     assert.deepEqual(await first.exit(), { code: 0, signal: null });
     assert.match(first.stdout, /npm run grade -- 04-tcp-server \S*04-tcp-server/);
     for (const program of lesson.programs) {
-      assert.equal(readFileSync(path.join(WORK, lesson.id, program.file), 'utf8'), readFileSync(path.join(lesson.dir, program.file), 'utf8'));
+      assert.equal(
+        readFileSync(path.join(WORK, lesson.id, program.file), 'utf8'),
+        readFileSync(path.join(lesson.dir, program.file), 'utf8'),
+      );
     }
     writeFileSync(path.join(WORK, lesson.id, 'server.ts'), '// my work\n');
     const second = startFile(t, RUNNER, ['04', '--exercise']);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { testResults } from '../scripts/results.ts';
 import { typescriptLoaderArgs } from '../scripts/run-ts/index.ts';
 import { Child, type ChildOptions } from '../scripts/runtime/child.ts';
-import { FAILURE_LINE_VARIABLE, ProgramFailure, splitFailure, type Failure } from '../scripts/runtime/failure.ts';
+import { FAILURE_LINE_VARIABLE, type Failure, ProgramFailure, splitFailure } from '../scripts/runtime/failure.ts';
 import { groupAlive } from '../scripts/runtime/processes.ts';
 import { connectTcp, expectOneLineError, unusedPort } from './harness.ts';
 
@@ -53,7 +53,10 @@ describe('runtime', { concurrency: 4 }, () => {
     assert.equal(failure.kind, 'no-ready-line');
     assert.deepEqual(failure.command, ['talker.ts', 'not a ready line']);
     assert.equal(failure.input, 'hello\n');
-    assert.match(failure.message, /^talker\.ts did not print the ready line "listening on HOST:PORT" within 500 ms\n--- talker\.ts stdout ---\nnot a ready line\ngot: hello\n/);
+    assert.match(
+      failure.message,
+      /^talker\.ts did not print the ready line "listening on HOST:PORT" within 500 ms\n--- talker\.ts stdout ---\nnot a ready line\ngot: hello\n/,
+    );
   });
 
   it('reports a program that ends before its ready line as exited-early, with how it ended', async (t) => {
@@ -88,7 +91,8 @@ describe('runtime', { concurrency: 4 }, () => {
 
   it('finds a process left running by a program that exited, and kills it', async (t) => {
     // Checks the leftover check after a self exit: the group must empty within the grace period.
-    const code = "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' }).unref()";
+    const code =
+      "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' }).unref()";
     const program = script(t, 'leave.js', code);
     const exit = await program.exit();
     assert.deepEqual(exit, { code: 0, signal: null });
@@ -103,7 +107,10 @@ describe('runtime', { concurrency: 4 }, () => {
     const failure = await failureOf(missing.ready());
     assert.equal(failure.kind, 'did-not-start');
     assert.deepEqual(failure.command, ['socket-lessons-no-such-command', 'server.py', '--port', '0']);
-    assert.match(missing.stderr, /^harness: could not start socket-lessons-no-such-command server\.py: spawn socket-lessons-no-such-command ENOENT/);
+    assert.match(
+      missing.stderr,
+      /^harness: could not start socket-lessons-no-such-command server\.py: spawn socket-lessons-no-such-command ENOENT/,
+    );
     const broken = script(t, 'broken.js', 'let = ;');
     assert.equal((await failureOf(broken.ready())).kind, 'did-not-start');
   });

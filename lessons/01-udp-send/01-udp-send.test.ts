@@ -8,19 +8,19 @@ import { once } from 'node:events';
 import { it } from 'node:test';
 import {
   bindUdp,
+  COMMON_BAD_FLAGS,
+  type Datagram,
   expectOneLineError,
   hasIpv6Loopback,
+  itRejectsBadFlags,
   lessonTarget,
   listenTcp,
   literal,
+  type RunningProgram,
   start,
   startListening,
   suite,
-  type Datagram,
-  type RunningProgram,
   type UdpPeer,
-  COMMON_BAD_FLAGS,
-  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -92,7 +92,15 @@ suite(target, 'lesson', () => {
       // Checks the sender against a harness socket: one datagram holding exactly the encoded
       // text (no newline, nothing else), and the hex line printed before it was sent.
       const peer = await bindUdp(t);
-      const sender = start(t, target, 'sender.ts', ['--port', String(peer.port), '--encoding', encoding, '--message', text, '--show-bytes']);
+      const sender = start(t, target, 'sender.ts', [
+        '--port',
+        String(peer.port),
+        '--encoding',
+        encoding,
+        '--message',
+        text,
+        '--show-bytes',
+      ]);
       const [datagram] = await datagrams(peer, 1);
       assert.deepEqual(datagram!.data, bytesOf(hex));
       await sender.waitFor(new RegExp(`^${literal(`${encoding} bytes: ${hex}`)}$`, 'm'));
@@ -272,7 +280,12 @@ suite(target, 'exercise', () => {
     const first = await bindUdp(t);
     const second = await bindUdp(t);
     const sender = start(t, target, 'sender.ts', [
-      '--to', `127.0.0.1:${first.port}`, '--to', `127.0.0.1:${second.port}`, '--encoding', 'gbk',
+      '--to',
+      `127.0.0.1:${first.port}`,
+      '--to',
+      `127.0.0.1:${second.port}`,
+      '--encoding',
+      'gbk',
     ]);
     sender.writeLine(CHINESE);
     sender.writeLine('bye');
@@ -285,7 +298,10 @@ suite(target, 'exercise', () => {
     const atFirst = await datagrams(first, 2);
     const atSecond = await datagrams(second, 2);
     for (const got of [atFirst, atSecond]) {
-      assert.deepEqual(got.map((d) => d.data.toString('hex')).sort(), [bytesOf(GBK_BYTES).toString('hex'), Buffer.from('bye').toString('hex')].sort());
+      assert.deepEqual(
+        got.map((d) => d.data.toString('hex')).sort(),
+        [bytesOf(GBK_BYTES).toString('hex'), Buffer.from('bye').toString('hex')].sort(),
+      );
     }
     assert.equal(new Set([...atFirst, ...atSecond].map((d) => d.port)).size, 1, 'one socket, one source port');
     assert.deepEqual(await sender.exit(), OK);
@@ -309,7 +325,11 @@ suite(target, 'exercise', () => {
     await sentLine(good, 2, `127.0.0.1:${peer.port}`);
     assert.deepEqual((await datagrams(peer, 1))[0]!.data, Buffer.from('ok'));
     assert.deepEqual(await good.exit(), OK);
-    for (const bad of [['--to', '127.0.0.1'], ['--to', '127.0.0.1:0'], ['--to', '127.0.0.1:9', '--to', '[::1]:9']]) {
+    for (const bad of [
+      ['--to', '127.0.0.1'],
+      ['--to', '127.0.0.1:0'],
+      ['--to', '127.0.0.1:9', '--to', '[::1]:9'],
+    ]) {
       await expectOneLineError(start(t, target, 'sender.ts', [...bad, '--message', 'hi']), 2, /to/);
     }
   });

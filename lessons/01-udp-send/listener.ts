@@ -92,11 +92,16 @@ function firstSentence(text: string): string {
 function describeBindError(err: NodeJS.ErrnoException): string {
   const where = `port ${options.port} on ${options.host}`;
   switch (err.code) {
-    case 'EADDRINUSE': return `${where} is already in use (is another listener still running?)`;
-    case 'EACCES': return `no permission to bind ${where} (ports below 1024 need privileges)`;
-    case 'EADDRNOTAVAIL': return `${options.host} is not an address of this machine`;
-    case 'ENOTFOUND': return `cannot resolve host '${options.host}'`;
-    default: return err.message;
+    case 'EADDRINUSE':
+      return `${where} is already in use (is another listener still running?)`;
+    case 'EACCES':
+      return `no permission to bind ${where} (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+      return `${options.host} is not an address of this machine`;
+    case 'ENOTFOUND':
+      return `cannot resolve host '${options.host}'`;
+    default:
+      return err.message;
   }
 }
 

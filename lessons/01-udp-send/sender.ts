@@ -134,9 +134,12 @@ function firstSentence(text: string): string {
 function describeSendError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
     case 'ENOTFOUND':
-    case 'EAI_AGAIN': return `send: cannot resolve host '${options.host}'`;
-    case 'EACCES': return `send: not allowed to send to ${options.host} (a broadcast address?)`;
-    default: return `send: ${err.message}`;
+    case 'EAI_AGAIN':
+      return `send: cannot resolve host '${options.host}'`;
+    case 'EACCES':
+      return `send: not allowed to send to ${options.host} (a broadcast address?)`;
+    default:
+      return `send: ${err.message}`;
   }
 }
 

@@ -6,21 +6,21 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import iconv from 'iconv-lite';
 import {
+  type BadFlag,
   bindUdp,
+  COMMON_BAD_FLAGS,
+  type Datagram,
   expectOneLineError,
   hasIpv6Loopback,
+  itRejectsBadFlags,
   lessonTarget,
   listenTcp,
   literal,
+  type RunningProgram,
   start,
   startListening,
   suite,
-  type Datagram,
-  type RunningProgram,
   type UdpPeer,
-  COMMON_BAD_FLAGS,
-  itRejectsBadFlags,
-  type BadFlag,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -102,7 +102,10 @@ suite(target, 'lesson', () => {
         { sender, bytes: second.length, text: second },
       ]);
       const replies = await linesOf(asker, `reply from 127\\.0\\.0\\.1:${port}: (.*)`, 2, 'a line "reply from HOST:PORT: TEXT"');
-      assert.deepEqual(replies.map((m) => m[1]), [replyText(size), replyText(second.length)]);
+      assert.deepEqual(
+        replies.map((m) => m[1]),
+        [replyText(size), replyText(second.length)],
+      );
       assert.deepEqual(await asker.exit(), OK);
       assert.deepEqual(await receiver.exit(), OK);
     });
@@ -311,7 +314,13 @@ suite(target, 'lesson', () => {
 
   const ownFlags: [string, BadFlag[]][] = [
     ['receiver.ts', [['a --count that is not a whole number', ['--count', '-1'], /count/]]],
-    ['asker.ts', [['a --timeout that is not a number of seconds', ['--timeout', 'soon'], /timeout/], ['a --timeout of 0', ['--timeout', '0'], /timeout/]]],
+    [
+      'asker.ts',
+      [
+        ['a --timeout that is not a number of seconds', ['--timeout', 'soon'], /timeout/],
+        ['a --timeout of 0', ['--timeout', '0'], /timeout/],
+      ],
+    ],
   ];
   for (const [file, extra] of ownFlags) itRejectsBadFlags(target, file, [...COMMON_BAD_FLAGS, ...extra]);
 
@@ -356,11 +365,23 @@ suite(target, 'exercise', () => {
   it('asker --retries 2 gives up after three tries with one line and exit 1', async (t) => {
     // Checks the bound: exactly 1 + 2 datagrams, then one line on stderr and exit 1.
     const harness = await bindUdp(t);
-    const asker = start(t, target, 'asker.ts', ['--port', String(harness.port), '--timeout', '0.3', '--retries', '2', '--message', 'hello?']);
+    const asker = start(t, target, 'asker.ts', [
+      '--port',
+      String(harness.port),
+      '--timeout',
+      '0.3',
+      '--retries',
+      '2',
+      '--message',
+      'hello?',
+    ]);
     await expectOneLineError(asker, 1, /no reply/);
     assert.match(asker.stdout, /^no reply within 0\.3 s, trying again \(try 3 of 3\)$/m);
     const tries = await drain(harness);
-    assert.deepEqual(tries.map((d) => d.data.toString()), ['hello?', 'hello?', 'hello?']);
+    assert.deepEqual(
+      tries.map((d) => d.data.toString()),
+      ['hello?', 'hello?', 'hello?'],
+    );
   });
 
   it('asker accepts whole numbers for --retries and rejects anything else with exit 2', async (t) => {

@@ -45,7 +45,8 @@ if (options.message !== undefined) {
   if (process.stdin.isTTY) console.log(`type a message for ${receiver} and press Enter (Ctrl-D ends)`);
   for await (const line of createInterface({ input: process.stdin })) {
     const problem = problemWith(line);
-    if (problem) console.error(`asker: ${problem}; not sent`); // an interactive user may simply try again
+    if (problem)
+      console.error(`asker: ${problem}; not sent`); // an interactive user may simply try again
     else await ask(line);
   }
 }
@@ -55,7 +56,9 @@ socket.close();
 async function ask(text: string): Promise<void> {
   const payload = iconv.encode(text, options.encoding);
   const reply = nextReply(); // waiting starts before sending, so even an instant reply is caught
-  await new Promise<void>((done) => socket.send(payload, options.port, target.address, (err) => (err ? fail(`send: ${err.message}`) : done())));
+  await new Promise<void>((done) =>
+    socket.send(payload, options.port, target.address, (err) => (err ? fail(`send: ${err.message}`) : done())),
+  );
   console.log(`sent ${payload.length} bytes to ${receiver} from port ${socket.address().port}`);
   const data = await reply;
   if (data === undefined) {

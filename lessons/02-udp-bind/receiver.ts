@@ -113,11 +113,16 @@ function firstSentence(text: string): string {
 
 function describeBindError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'EADDRINUSE': return `port ${options.port} on ${options.host} is already in use (is another receiver running?)`;
-    case 'EACCES': return `no permission to bind port ${options.port} (ports below 1024 need privileges)`;
-    case 'EADDRNOTAVAIL': return `${options.host} is not an address of this machine`;
-    case 'ENOTFOUND': return `cannot resolve host '${options.host}'`;
-    default: return err.message;
+    case 'EADDRINUSE':
+      return `port ${options.port} on ${options.host} is already in use (is another receiver running?)`;
+    case 'EACCES':
+      return `no permission to bind port ${options.port} (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+      return `${options.host} is not an address of this machine`;
+    case 'ENOTFOUND':
+      return `cannot resolve host '${options.host}'`;
+    default:
+      return err.message;
   }
 }
 

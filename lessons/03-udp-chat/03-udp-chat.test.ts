@@ -7,19 +7,19 @@ import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import iconv from 'iconv-lite';
 import {
+  type BadFlag,
   bindUdp,
+  COMMON_BAD_FLAGS,
   expectOneLineError,
   hasIpv6Loopback,
+  itRejectsBadFlags,
   lessonTarget,
   literal,
+  type RunningProgram,
   start,
   startListening,
   suite,
-  type RunningProgram,
   type UdpPeer,
-  COMMON_BAD_FLAGS,
-  itRejectsBadFlags,
-  type BadFlag,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);

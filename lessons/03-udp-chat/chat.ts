@@ -27,7 +27,11 @@ const USAGE = `usage: chat.ts [--host IP] [--port PORT] [--encoding NAME] [--rec
   --receive-timeout SECONDS  how long "2 receive" waits for a datagram (default ${DEFAULT_RECEIVE_TIMEOUT_S})
 Then type 1 to send (message, peer ip, peer port), 2 to receive one message, 0 to quit.`;
 
-interface Datagram { data: Buffer; address: string; port: number }
+interface Datagram {
+  data: Buffer;
+  address: string;
+  port: number;
+}
 
 const options = parseOptions(process.argv.slice(2));
 const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';
@@ -191,10 +195,14 @@ function complain(text: string): void {
 
 function describeBindError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'EADDRINUSE': return `port ${options.port} on ${options.host} is already in use (is another chat still running?)`;
-    case 'EACCES': return `no permission to bind port ${options.port} on ${options.host} (ports below 1024 need privileges)`;
-    case 'EADDRNOTAVAIL': return `${options.host} is not an address of this machine`;
-    default: return err.message;
+    case 'EADDRINUSE':
+      return `port ${options.port} on ${options.host} is already in use (is another chat still running?)`;
+    case 'EACCES':
+      return `no permission to bind port ${options.port} on ${options.host} (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+      return `${options.host} is not an address of this machine`;
+    default:
+      return err.message;
   }
 }
 

@@ -6,13 +6,16 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import iconv from 'iconv-lite';
 import {
+  COMMON_BAD_FLAGS,
   connectTcp,
   expectNoDataFor,
   expectOneLineError,
   hasIpv6Loopback,
+  itRejectsBadFlags,
   lessonTarget,
   listenTcp,
   literal,
+  type RunningProgram,
   readToEnd,
   start,
   startListening,
@@ -20,9 +23,6 @@ import {
   unusedPort,
   withTimeout,
   writeBytewise,
-  type RunningProgram,
-  COMMON_BAD_FLAGS,
-  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -33,7 +33,11 @@ const OK = { code: 0, signal: null };
 /** The server's line for a message: `received N bytes from HOST:PORT: TEXT`. */
 async function receivedLine(server: RunningProgram): Promise<{ bytes: number; text: string }> {
   // Up to the newline: a 200 000-byte line can be half-way through the pipe, and `$` would match there.
-  const match = await server.waitFor(/^received (\d+) bytes from \S+: (.*)\n/m, 'stdout', 'a line "received N bytes from HOST:PORT: MESSAGE"');
+  const match = await server.waitFor(
+    /^received (\d+) bytes from \S+: (.*)\n/m,
+    'stdout',
+    'a line "received N bytes from HOST:PORT: MESSAGE"',
+  );
   return { bytes: Number(match[1]), text: match[2]! };
 }
 
@@ -91,7 +95,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await server.exit(), OK);
   });
 
-  it('server receives a 200 000-byte message whole, where the note\'s recv(1024) kept 1024 bytes', async (t) => {
+  it("server receives a 200 000-byte message whole, where the note's recv(1024) kept 1024 bytes", async (t) => {
     // Checks that nothing is cut at a buffer size: the printed size and text are the whole message.
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
     const socket = await connectTcp(t, port);

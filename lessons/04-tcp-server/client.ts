@@ -113,10 +113,14 @@ function firstSentence(text: string): string {
 function describeSocketError(err: NodeJS.ErrnoException): string {
   const where = formatAddress(options.host, options.port);
   switch (err.code) {
-    case 'ECONNREFUSED': return `connect: connection refused by ${where} (is the server running?)`;
-    case 'ENOTFOUND': return `connect: cannot resolve host '${options.host}'`;
-    case 'ECONNRESET': return `the server reset the connection before replying`;
-    default: return err.message;
+    case 'ECONNREFUSED':
+      return `connect: connection refused by ${where} (is the server running?)`;
+    case 'ENOTFOUND':
+      return `connect: cannot resolve host '${options.host}'`;
+    case 'ECONNRESET':
+      return `the server reset the connection before replying`;
+    default:
+      return err.message;
   }
 }
 

@@ -8,24 +8,24 @@ import net from 'node:net';
 import { it } from 'node:test';
 import iconv from 'iconv-lite';
 import {
+  type BadFlag,
+  COMMON_BAD_FLAGS,
   connectTcp,
   expectOneLineError,
   hasIpv6Loopback,
+  itRejectsBadFlags,
   lessonTarget,
   listenTcp,
   literal,
+  type RunningProgram,
   start,
   startListening,
   suite,
   unusedPort,
+  Wire,
   withTimeout,
   writeBytewise,
   writeCoalesced,
-  type RunningProgram,
-  Wire,
-  COMMON_BAD_FLAGS,
-  itRejectsBadFlags,
-  type BadFlag,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -76,7 +76,13 @@ function send(socket: net.Socket, data: string | Buffer): Promise<void> {
  * (one byte per write) only once the program has printed "PEER: first", that is, once it has read
  * the half character.
  */
-async function sendWithSplitCharacter(socket: net.Socket, program: RunningProgram, peer: string, line: string, encoding: string): Promise<void> {
+async function sendWithSplitCharacter(
+  socket: net.Socket,
+  program: RunningProgram,
+  peer: string,
+  line: string,
+  encoding: string,
+): Promise<void> {
   const bytes = lineBytes(line, encoding);
   await send(socket, Buffer.concat([lineBytes('first', encoding), bytes.subarray(0, 1)]));
   await printed(program, `${peer}: first`);

@@ -41,10 +41,19 @@ socket.setTimeout(options.timeout * 1000); // also bounds a connect that gets no
 socket.on('connect', () => {
   console.log(`connected to ${formatAddress(socket.remoteAddress, socket.remotePort)}`);
   const input = createInterface({ input: process.stdin });
-  input.on('line', (line) => { typed.push(line); speak(); });
-  input.on('close', () => { typed.push(null); speak(); });
+  input.on('line', (line) => {
+    typed.push(line);
+    speak();
+  });
+  input.on('close', () => {
+    typed.push(null);
+    speak();
+  });
   readLines(socket, hear, peerEnded);
-  socket.on('close', () => { input.close(); process.stdin.destroy(); }); // nothing left to say or hear
+  socket.on('close', () => {
+    input.close();
+    process.stdin.destroy();
+  }); // nothing left to say or hear
   setTurn(true);
   speak();
 });
@@ -190,10 +199,15 @@ function fail(text: string): never {
 function describeSocketError(err: NodeJS.ErrnoException): string {
   const where = formatAddress(options.host, options.port);
   switch (err.code) {
-    case 'ECONNREFUSED': return `connect: connection refused by ${where} (is the server running?)`;
-    case 'ENOTFOUND': return `connect: cannot resolve host '${options.host}'`;
-    case 'ECONNRESET': case 'EPIPE': return `the ${PEER} reset the connection`;
-    default: return err.message;
+    case 'ECONNREFUSED':
+      return `connect: connection refused by ${where} (is the server running?)`;
+    case 'ENOTFOUND':
+      return `connect: cannot resolve host '${options.host}'`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `the ${PEER} reset the connection`;
+    default:
+      return err.message;
   }
 }
 

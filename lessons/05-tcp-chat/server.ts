@@ -41,8 +41,14 @@ server.listen(options.port, options.host, () => {
   const address = server.address() as net.AddressInfo;
   console.log(`listening on ${formatAddress(address.address, address.port)}`);
   const input = createInterface({ input: process.stdin });
-  input.on('line', (line) => { typed.push(line); speak(); });
-  input.on('close', () => { typed.push(null); socket ? speak() : noClientNeeded(); });
+  input.on('line', (line) => {
+    typed.push(line);
+    speak();
+  });
+  input.on('close', () => {
+    typed.push(null);
+    socket ? speak() : noClientNeeded();
+  });
 });
 
 function accept(client: net.Socket): void {

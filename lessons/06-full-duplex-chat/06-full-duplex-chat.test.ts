@@ -7,18 +7,18 @@ import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import iconv from 'iconv-lite';
 import {
+  type BadFlag,
   bindUdp,
+  COMMON_BAD_FLAGS,
   expectOneLineError,
   hasIpv6Loopback,
+  itRejectsBadFlags,
   lessonTarget,
   literal,
+  type RunningProgram,
   start,
   startListening,
   suite,
-  type RunningProgram,
-  type BadFlag,
-  COMMON_BAD_FLAGS,
-  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -37,12 +37,20 @@ function address(host: string, port: number): string {
 
 /** Waits for the peer's line for one datagram: `from HOST:PORT: TEXT`. */
 function waitForMessage(peer: RunningProgram, host: string, port: number, text: string): Promise<RegExpMatchArray> {
-  return peer.waitFor(new RegExp(`^from ${literal(address(host, port))}: ${literal(text)}$`, 'm'), 'stdout', `"from ${address(host, port)}: ${text}"`);
+  return peer.waitFor(
+    new RegExp(`^from ${literal(address(host, port))}: ${literal(text)}$`, 'm'),
+    'stdout',
+    `"from ${address(host, port)}: ${text}"`,
+  );
 }
 
 /** The text of the peer's first line for a datagram from host:port, whatever it says. */
 async function messageFrom(peer: RunningProgram, host: string, port: number): Promise<string> {
-  const match = await peer.waitFor(new RegExp(`^from ${literal(address(host, port))}: (.*)$`, 'm'), 'stdout', `a line "from ${address(host, port)}: TEXT"`);
+  const match = await peer.waitFor(
+    new RegExp(`^from ${literal(address(host, port))}: (.*)$`, 'm'),
+    'stdout',
+    `a line "from ${address(host, port)}: TEXT"`,
+  );
   return match[1]!;
 }
 
@@ -67,7 +75,9 @@ suite(target, 'lesson', () => {
     await alice.waitFor(new RegExp(`^talking to ${literal(address(LOOPBACK, bobPort))}$`, 'm'));
     alice.writeLine('你好，bob！收到了。');
     await waitForMessage(bob, LOOPBACK, alicePort, '你好，bob！收到了。');
-    await alice.waitFor(new RegExp(`^sent ${iconv.encode('你好，bob！收到了。', 'gb2312').length} bytes to ${literal(address(LOOPBACK, bobPort))}$`, 'm'));
+    await alice.waitFor(
+      new RegExp(`^sent ${iconv.encode('你好，bob！收到了。', 'gb2312').length} bytes to ${literal(address(LOOPBACK, bobPort))}$`, 'm'),
+    );
     await endsCleanly(alice);
     await endsCleanly(bob);
   });
@@ -161,7 +171,7 @@ suite(target, 'lesson', () => {
     await endsCleanly(peer, [/partner/]);
   });
 
-  it('a 3000-byte datagram, longer than the note\'s recvfrom(1024), arrives whole', async (t) => {
+  it("a 3000-byte datagram, longer than the note's recvfrom(1024), arrives whole", async (t) => {
     // Checks that nothing is cut at 1024 bytes: 1000 Chinese characters in gb2312 are 2000 bytes,
     // plus 1000 ASCII letters, printed whole and in one line.
     const harness = await bindUdp(t);
@@ -349,6 +359,9 @@ suite(target, 'exercise', () => {
     for (const line of bad) peer.writeLine(line);
     peer.writeLine('same partner');
     assert.deepEqual((await harness.next()).data, Buffer.from('same partner'));
-    await endsCleanly(peer, bad.map(() => /HOST:PORT/));
+    await endsCleanly(
+      peer,
+      bad.map(() => /HOST:PORT/),
+    );
   });
 });

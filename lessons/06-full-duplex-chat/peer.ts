@@ -30,7 +30,10 @@ const USAGE = `usage: peer.ts [--host HOST] [--port PORT] [--peer-host HOST] [--
   --encoding NAME   text <-> bytes on the wire (default ${DEFAULT_ENCODING}; e.g. utf-8, gbk, gb18030)
 Type a line to send it; /quit or end of input (Ctrl-D) ends the chat; // sends a line starting with /.`;
 
-interface Address { host: string; port: number }
+interface Address {
+  host: string;
+  port: number;
+}
 
 const options = parseOptions(process.argv.slice(2));
 const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';
@@ -93,7 +96,9 @@ function send(text: string): void {
     return complain(`not sent: the line has characters ${options.encoding} cannot encode (try --encoding utf-8)`);
   }
   if (payload.length > MAX_PAYLOAD[type]) {
-    return complain(`not sent: ${payload.length} bytes do not fit in one UDP datagram (at most ${MAX_PAYLOAD[type]} over ${type === 'udp6' ? 'IPv6' : 'IPv4'})`);
+    return complain(
+      `not sent: ${payload.length} bytes do not fit in one UDP datagram (at most ${MAX_PAYLOAD[type]} over ${type === 'udp6' ? 'IPv6' : 'IPv4'})`,
+    );
   }
   const to = partner;
   inFlight += 1;

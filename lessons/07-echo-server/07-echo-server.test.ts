@@ -10,23 +10,23 @@ import { it, type TestContext } from 'node:test';
 import iconv from 'iconv-lite';
 import {
   bindUdp,
+  COMMON_BAD_FLAGS,
   connectTcp,
+  type Datagram,
   expectOneLineError,
   hasIpv6Loopback,
+  itRejectsBadFlags,
   lessonTarget,
   listenTcp,
   start,
   startListening,
   suite,
+  type UdpPeer,
   unusedPort,
+  Wire,
   withTimeout,
   writeBytewise,
   writeCoalesced,
-  type Datagram,
-  type UdpPeer,
-  Wire,
-  COMMON_BAD_FLAGS,
-  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -71,7 +71,8 @@ suite(target, 'lesson', () => {
       'greeting: Welcome!\nreply: Hello, Michael!\nreply: Hello, Tom!\nreply: Hello, 小明!\nthe server closed the connection\n',
     );
     await server.waitFor(/^connection from 127\.0\.0\.1:\d+ closed$/m);
-    for (const name of ['Michael', 'Tom', '小明']) assert.match(server.stdout, new RegExp(`^received ${name} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
+    for (const name of ['Michael', 'Tom', '小明'])
+      assert.match(server.stdout, new RegExp(`^received ${name} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
     assert.match(server.stdout, /^127\.0\.0\.1:\d+ sent exit$/m);
   });
 
@@ -94,7 +95,10 @@ suite(target, 'lesson', () => {
       program.endInput();
       assert.deepEqual(await program.exit(), OK);
     }
-    assert.match(clients[2]!.program.stdout, /greeting: Welcome!\nreply: Hello, C1!\nreply: Hello, C2!\nthe server closed the connection\n$/);
+    assert.match(
+      clients[2]!.program.stdout,
+      /greeting: Welcome!\nreply: Hello, C1!\nreply: Hello, C2!\nthe server closed the connection\n$/,
+    );
   });
 
   it('tcp-server answers 200 concurrent clients, and --quiet prints nothing per client', async (t) => {
@@ -450,7 +454,8 @@ suite(target, 'lesson', () => {
     assert.equal(udpClient.stdout, 'reply: Hello, Sarah!\n');
   });
 
-  for (const file of ['tcp-server.ts', 'tcp-client.ts', 'udp-server.ts', 'udp-client.ts']) itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);
+  for (const file of ['tcp-server.ts', 'tcp-client.ts', 'udp-server.ts', 'udp-client.ts'])
+    itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);
 
   it('the TCP programs refuse an encoding in which "\\n" is not the byte 0x0a', async (t) => {
     // Checks that line framing is never attempted in utf-16, where "\n" is two bytes and 0x0a
@@ -481,7 +486,7 @@ suite(target, 'lesson', () => {
 });
 
 suite(target, 'exercise', () => {
-  it('tcp-server --delay 3000 greets a second client while the first one\'s reply is still delayed', async (t) => {
+  it("tcp-server --delay 3000 greets a second client while the first one's reply is still delayed", async (t) => {
     // Checks that the delay waits on a timer, not on the event loop: a blocking sleep would hold
     // the second client's greeting until the first reply had gone out.
     const { port } = await startListening(t, target, 'tcp-server.ts', ['--delay', '3000']);

@@ -113,7 +113,8 @@ function parseOptions(args: string[]): { host: string; port: number; encoding: s
   if (!/^\d{1,5}$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535) {
     usageError(`--port must be a whole number from 1 to 65535, not '${values.port}'`);
   }
-  if (!/^\d{1,7}$/.test(values.timeout) || Number(values.timeout) < 1) usageError(`--timeout must be a whole number of milliseconds, not '${values.timeout}'`);
+  if (!/^\d{1,7}$/.test(values.timeout) || Number(values.timeout) < 1)
+    usageError(`--timeout must be a whole number of milliseconds, not '${values.timeout}'`);
   if (!iconv.encodingExists(values.encoding)) usageError(`unknown encoding '${values.encoding}'`);
   // Lines are cut at the byte 0x0a, so "\n" must be that one byte (not so in utf-16).
   if (!iconv.encode('\n', values.encoding).equals(Buffer.of(0x0a))) usageError(`encoding '${values.encoding}' cannot frame lines`);
@@ -137,11 +138,16 @@ function firstSentence(text: string): string {
 function describeSocketError(err: NodeJS.ErrnoException): string {
   const where = formatAddress(options.host, options.port);
   switch (err.code) {
-    case 'ECONNREFUSED': return `connect: connection refused by ${where} (is the server running?)`;
-    case 'ENOTFOUND': return `connect: cannot resolve host '${options.host}'`;
-    case 'ECONNRESET': return 'the server reset the connection';
-    case 'EPIPE': return 'the server closed the connection while we were still sending';
-    default: return err.message;
+    case 'ECONNREFUSED':
+      return `connect: connection refused by ${where} (is the server running?)`;
+    case 'ENOTFOUND':
+      return `connect: cannot resolve host '${options.host}'`;
+    case 'ECONNRESET':
+      return 'the server reset the connection';
+    case 'EPIPE':
+      return 'the server closed the connection while we were still sending';
+    default:
+      return err.message;
   }
 }
 

@@ -124,10 +124,17 @@ function parseOptions(args: string[]): { host: string; port: number; encoding: s
   if (!/^\d{1,5}$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535) {
     usageError(`--port must be a whole number from 1 to 65535, not '${values.port}'`);
   }
-  if (!/^\d{1,7}$/.test(values.timeout) || Number(values.timeout) < 1) usageError(`--timeout must be a whole number of milliseconds, not '${values.timeout}'`);
+  if (!/^\d{1,7}$/.test(values.timeout) || Number(values.timeout) < 1)
+    usageError(`--timeout must be a whole number of milliseconds, not '${values.timeout}'`);
   if (!/^\d{1,2}$/.test(values.retries)) usageError(`--retries must be a whole number from 0 to 99, not '${values.retries}'`);
   if (!iconv.encodingExists(values.encoding)) usageError(`unknown encoding '${values.encoding}'`);
-  return { host: values.host, port: Number(values.port), encoding: values.encoding, timeout: Number(values.timeout), retries: Number(values.retries) };
+  return {
+    host: values.host,
+    port: Number(values.port),
+    encoding: values.encoding,
+    timeout: Number(values.timeout),
+    retries: Number(values.retries),
+  };
 }
 
 function usageError(text: string): never {

@@ -103,11 +103,16 @@ function firstSentence(message: string): string {
 function describeBindError(err: NodeJS.ErrnoException): string {
   const where = `${options.host} port ${options.port}`;
   switch (err.code) {
-    case 'EADDRINUSE': return `UDP ${where} is already in use (is another UDP server still running?)`;
-    case 'EACCES': return `no permission to bind ${where} (ports below 1024 need privileges)`;
-    case 'EADDRNOTAVAIL': return `${options.host} is not an address of this machine`;
-    case 'ENOTFOUND': return `cannot resolve host '${options.host}'`;
-    default: return err.message;
+    case 'EADDRINUSE':
+      return `UDP ${where} is already in use (is another UDP server still running?)`;
+    case 'EACCES':
+      return `no permission to bind ${where} (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+      return `${options.host} is not an address of this machine`;
+    case 'ENOTFOUND':
+      return `cannot resolve host '${options.host}'`;
+    default:
+      return err.message;
   }
 }
 

@@ -13,13 +13,16 @@ import { it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import {
+  COMMON_BAD_FLAGS,
   connectTcp,
   expectNoDataFor,
   expectOneLineError,
   hasIpv6Loopback,
+  itRejectsBadFlags,
   lessonTarget,
   listenTcp,
   literal,
+  type RunningProgram,
   readToEnd,
   start,
   startCommand,
@@ -29,9 +32,6 @@ import {
   withTimeout,
   writeBytewise,
   writeCoalesced,
-  type RunningProgram,
-  COMMON_BAD_FLAGS,
-  itRejectsBadFlags,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -119,14 +119,19 @@ function readExactly(socket: net.Socket, n: number, what: string): Promise<Buffe
       };
       const onEnd = (): void => {
         cleanup();
-        reject(new Error(`the connection ended after ${length} of the ${n} bytes of ${what}: ${JSON.stringify(Buffer.concat(chunks).toString('latin1').slice(0, 80))}`));
+        reject(
+          new Error(
+            `the connection ended after ${length} of the ${n} bytes of ${what}: ${JSON.stringify(Buffer.concat(chunks).toString('latin1').slice(0, 80))}`,
+          ),
+        );
       };
       const cleanup = (): void => {
         socket.off('data', onData).off('end', onEnd).off('close', onEnd);
         socket.pause();
       };
       socket.on('data', onData).on('end', onEnd).on('close', onEnd);
-      if (socket.readableEnded || socket.destroyed) onEnd(); // it ended while nobody was reading
+      if (socket.readableEnded || socket.destroyed)
+        onEnd(); // it ended while nobody was reading
       else socket.resume();
     }),
     what,
@@ -148,7 +153,11 @@ function okResponse(body: Buffer): Buffer {
 /** Asserts a refusal: one line "ERR CODE REASON\n", nothing after it. */
 function assertRefusal(response: Buffer, code: string): void {
   const text = response.toString('utf8');
-  assert.match(text, new RegExp(`^ERR ${code} \\S[^\\n]*\\n$`), `expected one line "ERR ${code} REASON", got ${JSON.stringify(text.slice(0, 200))}`);
+  assert.match(
+    text,
+    new RegExp(`^ERR ${code} \\S[^\\n]*\\n$`),
+    `expected one line "ERR ${code} REASON", got ${JSON.stringify(text.slice(0, 200))}`,
+  );
 }
 
 /**
@@ -269,8 +278,8 @@ suite(target, 'lesson', () => {
     const first = download(t, port, 'a.bin', out);
     const second = download(t, port, '甲乙/b.bin', out);
     assert.deepEqual(await Promise.all([first.exit(), second.exit()]), [OK, OK]);
-    assertSameBytes(await readFile(path.join(out, `${PREFIX}a.bin`)), a, 'the first client\'s file');
-    assertSameBytes(await readFile(path.join(out, `${PREFIX}b.bin`)), b, 'the second client\'s file');
+    assertSameBytes(await readFile(path.join(out, `${PREFIX}a.bin`)), a, "the first client's file");
+    assertSameBytes(await readFile(path.join(out, `${PREFIX}b.bin`)), b, "the second client's file");
     assert.deepEqual(await saved(out), [`${PREFIX}a.bin`, `${PREFIX}b.bin`]);
   });
 
@@ -283,7 +292,10 @@ suite(target, 'lesson', () => {
     const proxy = await killingProxy(t, server, port, MiB);
     const client = download(t, proxy.port, 'big.bin', out);
     await expectOneLineError(client, 1, /\d+ of 33554432 bytes|reset|closed/);
-    assert.ok(proxy.stats.killed && proxy.stats.forwarded < size, `the server was killed mid-transfer (forwarded ${proxy.stats.forwarded})`);
+    assert.ok(
+      proxy.stats.killed && proxy.stats.forwarded < size,
+      `the server was killed mid-transfer (forwarded ${proxy.stats.forwarded})`,
+    );
     assert.deepEqual(await saved(out), []);
   });
 
@@ -308,7 +320,12 @@ suite(target, 'lesson', () => {
     const custom = target.commands.get('client.ts');
     const program = custom ?? [process.execPath, '--import', 'tsx', path.join(target.dir, 'client.ts')];
     const command = [...program, '--port', String(port), '--name', 'bar.bin', '--out', out].map((arg) => `'${arg}'`).join(' ');
-    const terminal = startCommand(t, 'client.ts in a terminal', ['/usr/bin/script', '-qfec', command, '/dev/null'], custom ? target.dir : REPO_ROOT);
+    const terminal = startCommand(
+      t,
+      'client.ts in a terminal',
+      ['/usr/bin/script', '-qfec', command, '/dev/null'],
+      custom ? target.dir : REPO_ROOT,
+    );
     const { code } = await terminal.exit();
     const output = terminal.stdout;
     assert.equal(code, 0, output);
@@ -360,14 +377,22 @@ suite(target, 'lesson', () => {
     ["a name starting with '..' (../secret.txt)", async () => '../secret.txt\n', 'forbidden'],
     ["'..' inside a name (sub/../../secret.txt)", async () => 'sub/../../secret.txt\n', 'forbidden'],
     ['a NUL byte in the name (hello.txt NUL .png)', async () => 'hello.txt\0.png\n', 'bad-request'],
-    ['a symlink that leaves the root (link.txt -> ../secret.txt)', async ({ root }) => {
-      await symlink('../secret.txt', path.join(root, 'link.txt'));
-      return 'link.txt\n';
-    }, 'forbidden'],
-    ['a name through a symlinked folder that leaves the root (up/secret.txt)', async ({ dir, root }) => {
-      await symlink(dir, path.join(root, 'up'));
-      return 'up/secret.txt\n';
-    }, 'forbidden'],
+    [
+      'a symlink that leaves the root (link.txt -> ../secret.txt)',
+      async ({ root }) => {
+        await symlink('../secret.txt', path.join(root, 'link.txt'));
+        return 'link.txt\n';
+      },
+      'forbidden',
+    ],
+    [
+      'a name through a symlinked folder that leaves the root (up/secret.txt)',
+      async ({ dir, root }) => {
+        await symlink(dir, path.join(root, 'up'));
+        return 'up/secret.txt\n';
+      },
+      'forbidden',
+    ],
     ['a directory (sub)', async () => 'sub\n', 'not-a-file'],
     ['the root itself (.)', async () => '.\n', 'not-a-file'],
     ['an empty name', async () => '\n', 'bad-request'],
@@ -427,7 +452,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await client.exit(), OK, client.transcript());
     assert.equal(await readFile(path.join(out, `${PREFIX}small.txt`), 'utf8'), 'small\n');
     const rest = await readRest(stalled, 'the rest of the big file');
-    assertSameBytes(Buffer.concat([head, rest]), okResponse(big), 'the stalled client\'s answer');
+    assertSameBytes(Buffer.concat([head, rest]), okResponse(big), "the stalled client's answer");
   });
 
   // ---- client.ts against a raw harness server ----
@@ -439,7 +464,7 @@ suite(target, 'lesson', () => {
     const { out } = await tree(t);
     const client = download(t, harness.port, '文件夹/报告.txt', out);
     const connection = await harness.next();
-    assert.deepEqual(await readToEnd(connection, 'the request and the client\'s FIN'), Buffer.from('文件夹/报告.txt\n'));
+    assert.deepEqual(await readToEnd(connection, "the request and the client's FIN"), Buffer.from('文件夹/报告.txt\n'));
     connection.end(okResponse(Buffer.from('在同一个数据块里')));
     assert.deepEqual(await client.exit(), OK, client.transcript());
     assert.equal(await readFile(path.join(out, `${PREFIX}报告.txt`), 'utf8'), '在同一个数据块里');
@@ -629,6 +654,6 @@ suite(target, 'exercise', () => {
     await writeBytewise(socket, Buffer.from('c.txt\n'));
     assert.equal((await readExactly(socket, 'OK 6\nthird\n'.length, 'the second answer')).toString(), 'OK 6\nthird\n');
     socket.end();
-    assert.equal((await readRest(socket, 'the server closing after the client\'s FIN')).length, 0);
+    assert.equal((await readRest(socket, "the server closing after the client's FIN")).length, 0);
   });
 });

@@ -129,7 +129,9 @@ function drawProgress(): void {
   const { received, size } = progress;
   const fraction = size === 0 ? 1 : received / size;
   const bar = '#'.repeat(Math.round(fraction * 30)).padEnd(30, '.');
-  process.stderr.write(`\r[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${formatBytes(received)} of ${formatBytes(size)}  ${formatBytes(speed())}/s `);
+  process.stderr.write(
+    `\r[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${formatBytes(received)} of ${formatBytes(size)}  ${formatBytes(speed())}/s `,
+  );
 }
 
 function summary(): string {
@@ -160,7 +162,8 @@ function encodeRequest(text: string): Buffer {
   if (/[\n\r\0]/.test(text)) fail('the file name cannot contain a line break or a NUL character');
   const bytes = iconv.encode(text, options.encoding);
   if (iconv.decode(bytes, options.encoding) !== text) fail(`the name has characters that ${options.encoding} cannot encode`);
-  if (bytes.length > MAX_NAME_BYTES) fail(`the name is ${bytes.length} bytes in ${options.encoding}; the server takes at most ${MAX_NAME_BYTES}`);
+  if (bytes.length > MAX_NAME_BYTES)
+    fail(`the name is ${bytes.length} bytes in ${options.encoding}; the server takes at most ${MAX_NAME_BYTES}`);
   return Buffer.concat([bytes, Buffer.of(0x0a)]);
 }
 
@@ -222,11 +225,16 @@ function describeError(err: NodeJS.ErrnoException): string {
   const { started, received, size } = progress;
   const lost = started === 0 ? '' : `${received < size ? ` after ${received} of ${size} bytes` : ''}; nothing saved`;
   switch (err.code) {
-    case 'ECONNREFUSED': return `connect: connection refused by ${where} (is the server running?)`;
-    case 'ENOTFOUND': return `connect: cannot resolve host '${options.host}'`;
-    case 'ECONNRESET': return `the server reset the connection${lost}`;
-    case 'EACCES': return `cannot write into --out '${options.out}': permission denied`;
-    default: return `${err.message}${lost}`;
+    case 'ECONNREFUSED':
+      return `connect: connection refused by ${where} (is the server running?)`;
+    case 'ENOTFOUND':
+      return `connect: cannot resolve host '${options.host}'`;
+    case 'ECONNRESET':
+      return `the server reset the connection${lost}`;
+    case 'EACCES':
+      return `cannot write into --out '${options.out}': permission denied`;
+    default:
+      return `${err.message}${lost}`;
   }
 }
 

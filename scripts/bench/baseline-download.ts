@@ -7,7 +7,7 @@
 // With --reuse: the same bytes through two (server) or one (client) 64 KiB buffers used again and
 // again, so the memory in use cannot grow with the file, whenever the garbage collector runs.
 
-import { createReadStream, createWriteStream, closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import net from 'node:net';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +17,12 @@ const CHUNK = 64 * 1024; // as a stream's highWaterMark
 const HOST = '127.0.0.1';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { port: { type: 'string', default: '0' }, file: { type: 'string' }, out: { type: 'string' }, reuse: { type: 'boolean', default: false } },
+  options: {
+    port: { type: 'string', default: '0' },
+    file: { type: 'string' },
+    out: { type: 'string' },
+    reuse: { type: 'boolean', default: false },
+  },
 });
 
 if (positionals[0] === 'serve' && values.file) {
@@ -33,7 +38,11 @@ if (positionals[0] === 'serve' && values.file) {
   if (values.reuse) {
     // onread: the socket reads into our one buffer; each chunk goes to the file before the next read.
     const fd = openSync(out, 'w');
-    const socket = net.connect({ host: HOST, port: Number(values.port), onread: { buffer: Buffer.allocUnsafe(CHUNK), callback: (n, buffer) => writeSync(fd, buffer, 0, n) >= 0 } });
+    const socket = net.connect({
+      host: HOST,
+      port: Number(values.port),
+      onread: { buffer: Buffer.allocUnsafe(CHUNK), callback: (n, buffer) => writeSync(fd, buffer, 0, n) >= 0 },
+    });
     socket.on('end', () => closeSync(fd));
   } else {
     await pipeline(net.connect({ host: HOST, port: Number(values.port) }), createWriteStream(out));
@@ -54,7 +63,9 @@ async function sendReusing(path: string, socket: net.Socket): Promise<void> {
       const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
       await sending; // the other buffer's bytes are with the system now
       if (bytesRead === 0) break;
-      sending = new Promise((resolve, reject) => socket.write(buffer.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve(undefined))));
+      sending = new Promise((resolve, reject) =>
+        socket.write(buffer.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve(undefined))),
+      );
     }
   } finally {
     await file.close();

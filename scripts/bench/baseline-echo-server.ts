@@ -23,4 +23,6 @@ const server = net.createServer({ noDelay: true }, (socket) => {
   });
   socket.on('end', () => socket.end());
 });
-server.listen({ port: Number(values.port), host: HOST, backlog: 1024 }, () => console.log(`listening on ${HOST}:${(server.address() as net.AddressInfo).port}`));
+server.listen({ port: Number(values.port), host: HOST, backlog: 1024 }, () =>
+  console.log(`listening on ${HOST}:${(server.address() as net.AddressInfo).port}`),
+);

@@ -46,7 +46,10 @@ export interface CoursewareResult {
   };
 }
 
-export async function benchCourseware(work: Workspace, options: { rounds: number; students: number; log: (line: string) => void }): Promise<CoursewareResult> {
+export async function benchCourseware(
+  work: Workspace,
+  options: { rounds: number; students: number; log: (line: string) => void },
+): Promise<CoursewareResult> {
   const { rounds, students, log } = options;
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const demo = await alternate(
@@ -74,7 +77,10 @@ export async function benchCourseware(work: Workspace, options: { rounds: number
   const reports = work.path('reports');
   mkdirSync(reports);
   const jobs = os.availableParallelism();
-  const result = await runToEnd([process.execPath, '--import', 'tsx', 'scripts/grade.ts', LESSON, classDir, '--report', reports], { cwd: REPO_ROOT, timeoutMs: STEP_LIMIT_MS * 2 });
+  const result = await runToEnd([process.execPath, '--import', 'tsx', 'scripts/grade.ts', LESSON, classDir, '--report', reports], {
+    cwd: REPO_ROOT,
+    timeoutMs: STEP_LIMIT_MS * 2,
+  });
   const scores = [...result.stdout.matchAll(/^student-\d+\s+\S+\s+\S+\s+(\d+)$/gm)].map((m) => Number(m[1]));
   const allFullMarks = result.code === 0 && scores.length === students && scores.every((s) => s === 100);
   const seconds = result.ms / 1000;
@@ -82,8 +88,10 @@ export async function benchCourseware(work: Workspace, options: { rounds: number
   const oneByOne = gradeOne.lesson === undefined ? undefined : gradeOne.lesson * students;
   const failures = failedTests(path.join(reports, 'grade-report.json'));
   log(`courseware: grading ${students} copies, ${jobs} at a time: ${seconds.toFixed(1)} s, all 100: ${allFullMarks} (load ${load()})`);
-  for (const [name, count] of Object.entries(failures)) log(`courseware: failed by ${count} of ${students} copies of the solution: ${name}`);
-  if (!allFullMarks && Object.keys(failures).length === 0) log(`courseware: grading the class: ${result.stdout.slice(-800)}${result.stderr.slice(-800)}`);
+  for (const [name, count] of Object.entries(failures))
+    log(`courseware: failed by ${count} of ${students} copies of the solution: ${name}`);
+  if (!allFullMarks && Object.keys(failures).length === 0)
+    log(`courseware: grading the class: ${result.stdout.slice(-800)}${result.stderr.slice(-800)}`);
   return {
     demo,
     gradeOne,
@@ -118,11 +126,14 @@ async function alternate(
       const result = await runToEnd(argv, { cwd: REPO_ROOT, env, timeoutMs: STEP_LIMIT_MS });
       const ok = succeeded(result);
       runs.push({ side, seconds: result.ms / 1000, ok, load: load() });
-      log(`courseware: ${command} (${side === 'lesson' ? 'scripts/run-ts' : '--import tsx'}) round ${round + 1}: ${(result.ms / 1000).toFixed(2)} s${ok ? '' : ' FAILED'} (load ${load()})`);
+      log(
+        `courseware: ${command} (${side === 'lesson' ? 'scripts/run-ts' : '--import tsx'}) round ${round + 1}: ${(result.ms / 1000).toFixed(2)} s${ok ? '' : ' FAILED'} (load ${load()})`,
+      );
       if (!ok) log(`courseware: its output ends with: ${result.stdout.slice(-600)}${result.stderr.slice(-600)}`);
     }
   }
-  const median = (side: TimedRun['side']): number | undefined => medianOf(runs.filter((r) => r.side === side && r.ok).map((r) => r.seconds));
+  const median = (side: TimedRun['side']): number | undefined =>
+    medianOf(runs.filter((r) => r.side === side && r.ok).map((r) => r.seconds));
   return { command, runs, lesson: median('lesson'), baseline: median('baseline') };
 }
 
@@ -131,6 +142,7 @@ function failedTests(report: string): Record<string, number> {
   if (!existsSync(report)) return {};
   const { grades } = JSON.parse(readFileSync(report, 'utf8')) as { grades: { tests: { name: string; status: string }[] }[] };
   const failures: Record<string, number> = {};
-  for (const grade of grades) for (const test of grade.tests) if (test.status !== 'pass') failures[test.name] = (failures[test.name] ?? 0) + 1;
+  for (const grade of grades)
+    for (const test of grade.tests) if (test.status !== 'pass') failures[test.name] = (failures[test.name] ?? 0) + 1;
   return failures;
 }

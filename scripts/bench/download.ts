@@ -9,7 +9,7 @@ import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, rmSync, st
 import path from 'node:path';
 import { LESSONS_DIR } from '../manifest.ts';
 import { Measured } from './processes.ts';
-import { load, medianOf, MiB } from './stats.ts';
+import { load, MiB, medianOf } from './stats.ts';
 import type { Workspace } from './workspace.ts';
 
 const START_MS = 15_000; // a server not listening by then will not
@@ -43,7 +43,10 @@ export interface Summary {
   clientMaxRss: number | undefined;
 }
 
-export async function benchDownload(work: Workspace, options: { sizeMiB: number; rounds: number; log: (line: string) => void }): Promise<DownloadResult> {
+export async function benchDownload(
+  work: Workspace,
+  options: { sizeMiB: number; rounds: number; log: (line: string) => void },
+): Promise<DownloadResult> {
   const { sizeMiB, rounds, log } = options;
   const lessonServer = work.javascript(path.join(LESSONS_DIR, '08-file-downloader', 'server.ts'), '08-server');
   const lessonClient = work.javascript(path.join(LESSONS_DIR, '08-file-downloader', 'client.ts'), '08-client');
@@ -61,18 +64,38 @@ export async function benchDownload(work: Workspace, options: { sizeMiB: number;
       // Alternate which side goes first, so that a drift in the machine's load favours neither.
       const sides = ['lesson', 'baseline', 'reused'] as const;
       for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
-        const run = side === 'lesson' ? await lessonRun(lessonServer, lessonClient, root, digest, work, sizeMiB) : await baselineRun(baseline, side, file, digest, work, sizeMiB);
+        const run =
+          side === 'lesson'
+            ? await lessonRun(lessonServer, lessonClient, root, digest, work, sizeMiB)
+            : await baselineRun(baseline, side, file, digest, work, sizeMiB);
         runs.push(run);
-        log(`download: round ${round + 1} ${side}: ${run.mibPerSecond.toFixed(0)} MiB/s, identical ${run.identical}, server ${mib(run.serverMaxRss)}, client ${mib(run.clientMaxRss)} (load ${run.load})`);
+        log(
+          `download: round ${round + 1} ${side}: ${run.mibPerSecond.toFixed(0)} MiB/s, identical ${run.identical}, server ${mib(run.serverMaxRss)}, client ${mib(run.clientMaxRss)} (load ${run.load})`,
+        );
       }
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  return { sizeMiB, rounds, runs, lesson: summarise(runs, 'lesson'), baseline: summarise(runs, 'baseline'), reused: summarise(runs, 'reused'), idleNodeMaxRss };
+  return {
+    sizeMiB,
+    rounds,
+    runs,
+    lesson: summarise(runs, 'lesson'),
+    baseline: summarise(runs, 'baseline'),
+    reused: summarise(runs, 'reused'),
+    idleNodeMaxRss,
+  };
 }
 
-async function lessonRun(serverJs: string, clientJs: string, root: string, digest: string, work: Workspace, sizeMiB: number): Promise<DownloadRun> {
+async function lessonRun(
+  serverJs: string,
+  clientJs: string,
+  root: string,
+  digest: string,
+  work: Workspace,
+  sizeMiB: number,
+): Promise<DownloadRun> {
   const out = work.path('download-out');
   rmSync(out, { recursive: true, force: true });
   const server = new Measured([process.execPath, serverJs, '--port', '0', '--root', root], { timeoutMs: 300_000 });
@@ -80,17 +103,31 @@ async function lessonRun(serverJs: string, clientJs: string, root: string, diges
     const port = await server.ready(START_MS);
     const client = new Measured([process.execPath, clientJs, '--port', port, '--name', FILE_NAME, '--out', out], { timeoutMs: 300_000 });
     const ended = await client.ended;
-    if (ended.code !== 0) throw new Error(`lesson 08's client failed (${ended.timedOut ? 'time limit' : `exit ${ended.code}`})${client.tail()}`);
+    if (ended.code !== 0)
+      throw new Error(`lesson 08's client failed (${ended.timedOut ? 'time limit' : `exit ${ended.code}`})${client.tail()}`);
     const serverEnded = await server.stop();
     const received = path.join(out, `${PREFIX}${FILE_NAME}`);
-    return { side: 'lesson', ...(await outcome(received, digest, ended.ms, sizeMiB)), serverMaxRss: serverEnded.maxRss, clientMaxRss: ended.maxRss, load: load() };
+    return {
+      side: 'lesson',
+      ...(await outcome(received, digest, ended.ms, sizeMiB)),
+      serverMaxRss: serverEnded.maxRss,
+      clientMaxRss: ended.maxRss,
+      load: load(),
+    };
   } finally {
     await server.stop();
     rmSync(out, { recursive: true, force: true });
   }
 }
 
-async function baselineRun(js: string, side: 'baseline' | 'reused', file: string, digest: string, work: Workspace, sizeMiB: number): Promise<DownloadRun> {
+async function baselineRun(
+  js: string,
+  side: 'baseline' | 'reused',
+  file: string,
+  digest: string,
+  work: Workspace,
+  sizeMiB: number,
+): Promise<DownloadRun> {
   const received = work.path('baseline.out');
   const reuse = side === 'reused' ? ['--reuse'] : [];
   const server = new Measured([process.execPath, js, 'serve', '--file', file, ...reuse], { timeoutMs: 300_000 });
@@ -98,9 +135,16 @@ async function baselineRun(js: string, side: 'baseline' | 'reused', file: string
     const port = await server.ready(START_MS);
     const client = new Measured([process.execPath, js, 'fetch', '--port', port, '--out', received, ...reuse], { timeoutMs: 300_000 });
     const ended = await client.ended;
-    if (ended.code !== 0) throw new Error(`the baseline client failed (${ended.timedOut ? 'time limit' : `exit ${ended.code}`})${client.tail()}`);
+    if (ended.code !== 0)
+      throw new Error(`the baseline client failed (${ended.timedOut ? 'time limit' : `exit ${ended.code}`})${client.tail()}`);
     const serverEnded = await server.stop();
-    return { side, ...(await outcome(received, digest, ended.ms, sizeMiB)), serverMaxRss: serverEnded.maxRss, clientMaxRss: ended.maxRss, load: load() };
+    return {
+      side,
+      ...(await outcome(received, digest, ended.ms, sizeMiB)),
+      serverMaxRss: serverEnded.maxRss,
+      clientMaxRss: ended.maxRss,
+      load: load(),
+    };
   } finally {
     await server.stop();
     rmSync(received, { force: true });
@@ -108,7 +152,12 @@ async function baselineRun(js: string, side: 'baseline' | 'reused', file: string
 }
 
 /** Throughput from the client's whole run (start to exit, as for the baseline) and a byte-for-byte check. */
-async function outcome(received: string, digest: string, ms: number, sizeMiB: number): Promise<{ seconds: number; mibPerSecond: number; identical: boolean }> {
+async function outcome(
+  received: string,
+  digest: string,
+  ms: number,
+  sizeMiB: number,
+): Promise<{ seconds: number; mibPerSecond: number; identical: boolean }> {
   const identical = statSync(received, { throwIfNoEntry: false })?.size === sizeMiB * MiB && (await sha256(received)) === digest;
   return { seconds: ms / 1000, mibPerSecond: sizeMiB / (ms / 1000), identical };
 }

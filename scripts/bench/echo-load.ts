@@ -85,7 +85,9 @@ function runClient(index: number): Promise<void> {
         send();
       }
     });
-    socket.on('end', () => (round === ROUNDS && expected === '' ? finish('done') : finish('error', `closed by the server after ${round} round trips`)));
+    socket.on('end', () =>
+      round === ROUNDS && expected === '' ? finish('done') : finish('error', `closed by the server after ${round} round trips`),
+    );
     socket.on('error', (err) => finish('error', err.message));
     socket.on('close', () => finish('error', 'the connection closed'));
   });
@@ -95,7 +97,8 @@ function report(stopped: boolean): void {
   clearTimeout(limit);
   const seconds = (performance.now() - started) / 1000;
   const sorted = latencies.subarray(0, measured).sort();
-  const percentile = (p: number): number | null => (measured === 0 ? null : sorted[Math.min(measured - 1, Math.floor((p / 100) * measured))]!);
+  const percentile = (p: number): number | null =>
+    measured === 0 ? null : sorted[Math.min(measured - 1, Math.floor((p / 100) * measured))]!;
   const unfinished = CLIENTS - outcomes.done - outcomes.error - outcomes.hung;
   console.log(
     JSON.stringify({

@@ -76,11 +76,28 @@ export async function benchEcho(
   return levels;
 }
 
-async function oneRun(side: EchoRun['side'], serverArgs: string[], generator: string, clients: number, roundTrips: number): Promise<EchoRun> {
+async function oneRun(
+  side: EchoRun['side'],
+  serverArgs: string[],
+  generator: string,
+  clients: number,
+  roundTrips: number,
+): Promise<EchoRun> {
   const server = new Measured([process.execPath, ...serverArgs], { timeoutMs: LIMIT_MS + 30_000 });
   try {
     const port = await server.ready(START_MS);
-    const args = ['--port', port, '--clients', String(clients), '--rounds', String(roundTrips), '--wait-ms', String(WAIT_MS), '--limit-ms', String(LIMIT_MS)];
+    const args = [
+      '--port',
+      port,
+      '--clients',
+      String(clients),
+      '--rounds',
+      String(roundTrips),
+      '--wait-ms',
+      String(WAIT_MS),
+      '--limit-ms',
+      String(LIMIT_MS),
+    ];
     const result = await runToEnd([process.execPath, generator, ...args], { timeoutMs: LIMIT_MS + 10_000 });
     const line = result.stdout.split('\n').find((l) => l.startsWith('{'));
     if (!line) throw new Error(`the load generator reported nothing (exit ${result.code}): ${result.stderr.slice(-600)}`);

@@ -37,7 +37,10 @@ export class Measured {
   private timedOut = false;
   private exited = false;
 
-  constructor(readonly argv: string[], options: StartOptions) {
+  constructor(
+    readonly argv: string[],
+    options: StartOptions,
+  ) {
     this.child = new Child(argv, {
       name: this.describe(),
       cwd: options.cwd,
@@ -89,7 +92,11 @@ export class Measured {
     } catch (err) {
       if (!(err instanceof ProgramFailure)) throw err;
       const what = 'its ready line';
-      throw new Error(err.kind === 'no-ready-line' ? `${this.describe()} printed no ${what} within ${timeoutMs / 1000} s${this.tail()}` : `${this.describe()} ended before printing ${what}${this.tail()}`);
+      throw new Error(
+        err.kind === 'no-ready-line'
+          ? `${this.describe()} printed no ${what} within ${timeoutMs / 1000} s${this.tail()}`
+          : `${this.describe()} ended before printing ${what}${this.tail()}`,
+      );
     }
   }
 

@@ -12,17 +12,23 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { MarkdownIt } from 'markdown-it';
-import { loadLessons, REPO_ROOT, type Lesson } from '../manifest.ts';
-import { expandIncludes, } from '../regions.ts';
-import { createMarkdown, highlight, isRelativeLink, languageOf, splitFragment, type PageEnv } from './markdown.ts';
+import { type Lesson, loadLessons, REPO_ROOT } from '../manifest.ts';
+import { expandIncludes } from '../regions.ts';
 import glossary from './glossary.json' with { type: 'json' };
+import { createMarkdown, highlight, isRelativeLink, languageOf, type PageEnv, splitFragment } from './markdown.ts';
 
 const README = path.join(REPO_ROOT, 'README.md');
 /** The parts of README.md the index shows, by the start of their heading: what the course is and how to use it. */
 const INDEX_SECTIONS = ['quick start', 'studying a lesson', 'running one program', 'checking your work'];
 /** Never shown in a folder page: generated, installed or private. */
 const SKIPPED = new Set(['.git', 'node_modules', 'dist', 'work']);
-const LANGUAGE_BY_EXTENSION: Record<string, string> = { '.ts': 'typescript', '.py': 'python', '.sh': 'bash', '.json': 'json', '.md': 'markdown' };
+const LANGUAGE_BY_EXTENSION: Record<string, string> = {
+  '.ts': 'typescript',
+  '.py': 'python',
+  '.sh': 'bash',
+  '.json': 'json',
+  '.md': 'markdown',
+};
 
 export interface BuiltBook {
   dir: string;
@@ -85,7 +91,9 @@ export function buildBook(dir: string): BuiltBook {
     codeSource: (file, region) => {
       const target = path.resolve(path.dirname(source), file);
       if (!existsSync(target)) return '#';
-      const line = readFileSync(target, 'utf8').split('\n').findIndex((l) => l.trim() === `// #region ${region}`);
+      const line = readFileSync(target, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.trim() === `// #region ${region}`);
       return `${relativeHref(page, pageOf(target, 'link'))}#L${line + 2}`; // the region's first line of code
     },
   });
@@ -106,7 +114,10 @@ export function buildBook(dir: string): BuiltBook {
       write(`files/${rel}.html`, sourcePage(rel, lessons));
     } else {
       const page = rel === '' ? 'files/index.html' : `files/${rel}/index.html`;
-      write(page, folderPage(rel, page, (entry) => relativeHref(page, pageOf(path.join(target, entry), 'link'))));
+      write(
+        page,
+        folderPage(rel, page, (entry) => relativeHref(page, pageOf(path.join(target, entry), 'link'))),
+      );
     }
   }
   writeFileSync(path.join(dir, 'book.css'), stylesheet());
@@ -131,7 +142,10 @@ function indexPage(md: MarkdownIt, lessons: Lesson[], env: PageEnv, problems: st
     title: lines[t.map![0]]!.replace(/^##\s+/, '').toLowerCase(),
     text: lines.slice(starts[i], starts[i + 1] ?? lines.length).join('\n'),
   }));
-  const intro = lines.slice(0, starts[0] ?? lines.length).filter((line) => !line.startsWith('# ')).join('\n');
+  const intro = lines
+    .slice(0, starts[0] ?? lines.length)
+    .filter((line) => !line.startsWith('# '))
+    .join('\n');
   const chosen = INDEX_SECTIONS.map((name) => {
     const section = sections.find((s) => s.title.startsWith(name));
     if (!section) problems.push(`README.md: no section '## ${name}…' for the book's index`);
@@ -176,7 +190,14 @@ ${rows.join('\n')}
 </div>`;
 }
 
-function lessonPageHtml(md: MarkdownIt, lesson: Lesson, prev: Lesson | undefined, next: Lesson | undefined, env: PageEnv, problems: string[]): string {
+function lessonPageHtml(
+  md: MarkdownIt,
+  lesson: Lesson,
+  prev: Lesson | undefined,
+  next: Lesson | undefined,
+  env: PageEnv,
+  problems: string[],
+): string {
   const readme = readIfExists(env.source);
   let body: string;
   if (readme === undefined) {
@@ -194,10 +215,15 @@ function lessonPageHtml(md: MarkdownIt, lesson: Lesson, prev: Lesson | undefined
     body = md.render(expanded.markdown, env);
   }
   const page = lessonPage(lesson);
-  const files = [...new Set([...lesson.programs.map((p) => p.file), `${lesson.id}.test.ts`])].filter((f) => existsSync(path.join(lesson.dir, f)));
+  const files = [...new Set([...lesson.programs.map((p) => p.file), `${lesson.id}.test.ts`])].filter((f) =>
+    existsSync(path.join(lesson.dir, f)),
+  );
   const summaries = new Map(lesson.programs.map((p) => [p.file, p.summary]));
   const fileList = files
-    .map((file) => `<li><a href="${esc(env.href(file))}"><code>${esc(file)}</code></a>${summaries.has(file) ? `: ${esc(summaries.get(file)!)}` : ': its tests'}</li>`)
+    .map(
+      (file) =>
+        `<li><a href="${esc(env.href(file))}"><code>${esc(file)}</code></a>${summaries.has(file) ? `: ${esc(summaries.get(file)!)}` : ': its tests'}</li>`,
+    )
     .join('\n');
   body += `\n<section class="lesson-files">
 <h2>The lesson's files</h2>
@@ -231,7 +257,9 @@ function folderPage(rel: string, page: string, hrefOf: (entry: string) => string
   const entries = readdirSync(path.join(REPO_ROOT, rel), { withFileTypes: true })
     .filter((e) => !SKIPPED.has(e.name))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const items = entries.map((e) => `<li><a href="${esc(hrefOf(e.name))}"><code>${esc(e.name)}${e.isDirectory() ? '/' : ''}</code></a></li>`);
+  const items = entries.map(
+    (e) => `<li><a href="${esc(hrefOf(e.name))}"><code>${esc(e.name)}${e.isDirectory() ? '/' : ''}</code></a></li>`,
+  );
   const body = `<h1 class="file-title"><code>${esc(rel === '' ? 'socket-lessons/' : `${rel}/`)}</code></h1>\n<ul class="folder">\n${items.join('\n')}\n</ul>`;
   return layout({ page, title: `${rel}/`, body });
 }

@@ -2,10 +2,10 @@
 // wide tables that scroll, and every relative link handed to the book to map onto its pages.
 // The link test parses the READMEs with this same instance, so an anchor it accepts is one the book has.
 
+import { slug } from 'github-slugger';
 import hljs from 'highlight.js';
 import markdownit, { type Env, type MarkdownIt, type Token } from 'markdown-it';
 import anchor from 'markdown-it-anchor';
-import { slug } from 'github-slugger';
 
 /** What the renderer needs to know about the page it renders; passed as markdown-it's env. */
 export interface PageEnv extends Env {
@@ -36,7 +36,8 @@ export function createMarkdown(): MarkdownIt {
     html: true, // the READMEs' include markers are HTML comments; the fence rule below replaces them
     linkify: false,
     typographer: false,
-    highlight: (code, lang) => `<pre><code class="hljs language-${languageOf(lang || 'plaintext')}">${highlight(code, lang || 'plaintext')}</code></pre>`,
+    highlight: (code, lang) =>
+      `<pre><code class="hljs language-${languageOf(lang || 'plaintext')}">${highlight(code, lang || 'plaintext')}</code></pre>`,
   });
   // github-slugger makes the ids GitHub makes, so `#the-client-connect-send-half-close` works both in
   // a repository browser and in the book; markdown-it-anchor numbers repeated headings the same way (-1, -2).
@@ -102,5 +103,10 @@ export function markdownLinks(md: MarkdownIt, markdown: string): MarkdownLink[] 
 
 /** The ids the book gives the headings of a markdown text. */
 export function headingIds(md: MarkdownIt, markdown: string): Set<string> {
-  return new Set(md.parse(markdown, {}).filter((t) => t.type === 'heading_open').map((t) => String(t.attrGet('id') ?? '')));
+  return new Set(
+    md
+      .parse(markdown, {})
+      .filter((t) => t.type === 'heading_open')
+      .map((t) => String(t.attrGet('id') ?? '')),
+  );
 }

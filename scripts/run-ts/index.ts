@@ -7,7 +7,7 @@
 //   transpiled to `.NAME.mjs` beside it and runs as plain JavaScript, with no loader to start.
 // SOCKET_LESSONS_RUN_TS=tsx brings back `--import tsx` everywhere (the benchmark's "before").
 
-import { statSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { transpileFile } from './transpile.mjs';
 

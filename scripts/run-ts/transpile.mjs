@@ -24,7 +24,9 @@ const CACHE_DIR = cacheDir();
 /** The JavaScript for the TypeScript source `source` of the file `file` (the name goes into the source map). */
 export function transpile(source, file) {
   const name = path.basename(file); // relative to the module itself, so one entry serves every copy of a program
-  const key = createHash('sha256').update(JSON.stringify([ESBUILD_VERSION, OPTIONS, name, source])).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify([ESBUILD_VERSION, OPTIONS, name, source]))
+    .digest('hex');
   const cached = CACHE_DIR && path.join(CACHE_DIR, `${key}.mjs`);
   if (cached) {
     try {
@@ -67,4 +69,3 @@ function cacheDir() {
   }
   return undefined;
 }
-

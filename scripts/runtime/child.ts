@@ -4,9 +4,9 @@
 // kept); waits for a line or for the exit are bounded and fail with a typed ProgramFailure holding
 // the output so far; and a program that exits by itself must leave its group empty.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { ProgramFailure, type Failure, type FailureKind } from './failure.ts';
+import { type Failure, type FailureKind, ProgramFailure } from './failure.ts';
 import { groupAlive, signalGroup } from './processes.ts';
 
 /** The ready line every listening program prints once it has bound: the only copy of this pattern. */
@@ -88,7 +88,10 @@ export class Child {
   private readonly waitMs: number;
   private readonly cap: number;
 
-  constructor(argv: string[], private readonly options: ChildOptions) {
+  constructor(
+    argv: string[],
+    private readonly options: ChildOptions,
+  ) {
     this.name = options.name;
     this.args = options.args ?? [];
     this.command = [...(options.shownAs ?? argv), ...this.args];
@@ -147,7 +150,10 @@ export class Child {
   private async checkLeftovers(): Promise<void> {
     for (let waited = 0; !this.killed && this.process.pid !== undefined && groupAlive(this.process.pid); waited += 25) {
       if (waited >= LEAK_GRACE_MS) {
-        this.found('left-process', `${this.name} exited but left a process running (it was killed by the ${this.options.who ?? 'harness'})`);
+        this.found(
+          'left-process',
+          `${this.name} exited but left a process running (it was killed by the ${this.options.who ?? 'harness'})`,
+        );
         this.kill('SIGKILL');
         // A killed process is gone only once the system has taken it down: wait for that, bounded,
         // so that whoever reads the verdict sees an empty group.
@@ -201,7 +207,9 @@ export class Child {
       const timer = setTimeout(
         () =>
           settle(() =>
-            reject(this.failure(onTimeout, `${this.name} did not print ${what} within ${ms} ms\n${this.transcript()}`, { what, waitedMs: ms })),
+            reject(
+              this.failure(onTimeout, `${this.name} did not print ${what} within ${ms} ms\n${this.transcript()}`, { what, waitedMs: ms }),
+            ),
           ),
         ms,
       );
@@ -210,7 +218,14 @@ export class Child {
       void this.exited.then(() => {
         check();
         const exit = describeExit(this.exitStatus);
-        settle(() => reject(this.failure('exited-early', `${this.name} exited (${exit}) before printing ${what}\n${this.transcript()}`, { what, actual: exit })));
+        settle(() =>
+          reject(
+            this.failure('exited-early', `${this.name} exited (${exit}) before printing ${what}\n${this.transcript()}`, {
+              what,
+              actual: exit,
+            }),
+          ),
+        );
       });
     });
   }
@@ -275,7 +290,13 @@ export class Child {
    * that failed.
    */
   failure(kind: FailureKind, text: string, details: Omit<Failure, 'kind' | 'program' | 'command' | 'input'> = {}): ProgramFailure {
-    return new ProgramFailure(text, { ...details, kind: this.finding?.kind ?? (this.didNotStart() ? 'did-not-start' : kind), program: this.name, command: this.command, input: this.input });
+    return new ProgramFailure(text, {
+      ...details,
+      kind: this.finding?.kind ?? (this.didNotStart() ? 'did-not-start' : kind),
+      program: this.name,
+      command: this.command,
+      input: this.input,
+    });
   }
 
   /** The runtime's own finding (a flood, a process left behind), as a failure; undefined when there is none. */
@@ -301,7 +322,10 @@ export class Child {
     if (text.length <= this.cap) return text;
     if (this.options.onFlood === 'tail') return text.slice(-this.cap);
     if (this.finding?.kind !== 'flooded') {
-      this.found('flooded', `${this.name} printed more than ${this.cap / 1024} KiB on ${stream}; the ${this.options.who ?? 'harness'} stopped it`);
+      this.found(
+        'flooded',
+        `${this.name} printed more than ${this.cap / 1024} KiB on ${stream}; the ${this.options.who ?? 'harness'} stopped it`,
+      );
       this.kill('SIGKILL');
     }
     return `${text.slice(0, this.cap)}\n[${this.options.who ?? 'harness'}: ${this.problem}]\n`;
@@ -326,7 +350,11 @@ export async function withTimeout<T>(promise: Promise<T>, what: string, detail?:
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const text = `timed out after ${ms} ms waiting for ${what}${detail ? `; ${detail()}` : ''}`;
-      reject(child ? child.failure('timed-out', text, { what, waitedMs: ms }) : new ProgramFailure(text, { kind: 'timed-out', what, waitedMs: ms }));
+      reject(
+        child
+          ? child.failure('timed-out', text, { what, waitedMs: ms })
+          : new ProgramFailure(text, { kind: 'timed-out', what, waitedMs: ms }),
+      );
     }, ms);
   });
   try {

@@ -62,7 +62,9 @@ export class ProgramFailure extends Error implements Failure {
   /** The fields, as data. */
   get failure(): Failure {
     const { kind, program, command, input, what, expected, actual, waitedMs } = this;
-    return Object.fromEntries(Object.entries({ kind, program, command, input, what, expected, actual, waitedMs }).filter(([, v]) => v !== undefined)) as unknown as Failure;
+    return Object.fromEntries(
+      Object.entries({ kind, program, command, input, what, expected, actual, waitedMs }).filter(([, v]) => v !== undefined),
+    ) as unknown as Failure;
   }
 }
 

@@ -75,9 +75,7 @@ async function sendMessage(text: string): Promise<string | undefined> {
   // The destination travels with every datagram: sendto(bytes, (host, port)) in Python. So one
   // socket can send the same bytes to several places, one datagram each, from one port.
   for (const { host, port } of options.destinations) {
-    const err = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
-      socket.send(payload, port, host, (error) => resolve(error)),
-    );
+    const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => socket.send(payload, port, host, (error) => resolve(error)));
     if (err?.code === 'EMSGSIZE') return `the system refused a ${payload.length}-byte datagram as too long: nothing sent`;
     if (err) fail(describeSendError(err, host));
     console.log(`sent ${payload.length} bytes to ${formatAddress(host, port)} from port ${socket.address().port}`);
@@ -158,9 +156,12 @@ function firstSentence(text: string): string {
 function describeSendError(err: NodeJS.ErrnoException, host: string): string {
   switch (err.code) {
     case 'ENOTFOUND':
-    case 'EAI_AGAIN': return `send: cannot resolve host '${host}'`;
-    case 'EACCES': return `send: not allowed to send to ${host} (a broadcast address?)`;
-    default: return `send: ${err.message}`;
+    case 'EAI_AGAIN':
+      return `send: cannot resolve host '${host}'`;
+    case 'EACCES':
+      return `send: not allowed to send to ${host} (a broadcast address?)`;
+    default:
+      return `send: ${err.message}`;
   }
 }
 

@@ -47,7 +47,8 @@ if (options.message !== undefined) {
   if (process.stdin.isTTY) console.log(`type a message for ${receiver} and press Enter (Ctrl-D ends)`);
   for await (const line of createInterface({ input: process.stdin })) {
     const problem = problemWith(line);
-    if (problem) console.error(`asker: ${problem}; not sent`); // an interactive user may simply try again
+    if (problem)
+      console.error(`asker: ${problem}; not sent`); // an interactive user may simply try again
     else await ask(line);
   }
 }
@@ -62,7 +63,9 @@ async function ask(text: string): Promise<void> {
   for (let attempt = 1; attempt <= tries; attempt++) {
     if (attempt > 1) console.log(`no reply within ${options.timeout} s, trying again (try ${attempt} of ${tries})`);
     const reply = nextReply(); // waiting starts before sending, so even an instant reply is caught
-    await new Promise<void>((done) => socket.send(payload, options.port, target.address, (err) => (err ? fail(`send: ${err.message}`) : done())));
+    await new Promise<void>((done) =>
+      socket.send(payload, options.port, target.address, (err) => (err ? fail(`send: ${err.message}`) : done())),
+    );
     console.log(`sent ${payload.length} bytes to ${receiver} from port ${socket.address().port}`);
     const data = await reply;
     if (data !== undefined) {
@@ -70,7 +73,9 @@ async function ask(text: string): Promise<void> {
       return;
     }
   }
-  fail(`no reply from ${receiver} in ${tries} ${tries === 1 ? 'try' : 'tries'} of ${options.timeout} s (is the receiver running? UDP never reports a lost datagram)`);
+  fail(
+    `no reply from ${receiver} in ${tries} ${tries === 1 ? 'try' : 'tries'} of ${options.timeout} s (is the receiver running? UDP never reports a lost datagram)`,
+  );
 }
 // #endregion ask
 
@@ -123,7 +128,14 @@ async function resolve(host: string): Promise<{ address: string; family: 4 | 6 }
   }
 }
 
-function parseOptions(args: string[]): { host: string; port: number; encoding: string; timeout: number; retries: number; message?: string } {
+function parseOptions(args: string[]): {
+  host: string;
+  port: number;
+  encoding: string;
+  timeout: number;
+  retries: number;
+  message?: string;
+} {
   let values;
   try {
     ({ values } = parseArgs({
@@ -154,7 +166,14 @@ function parseOptions(args: string[]): { host: string; port: number; encoding: s
     usageError(`--timeout must be a number of seconds above 0 and at most 3600, not '${values.timeout}'`);
   }
   if (!/^\d{1,3}$/.test(values.retries)) usageError(`--retries must be a whole number from 0 to 999, not '${values.retries}'`);
-  return { host: values.host, port: Number(values.port), encoding: values.encoding, timeout, retries: Number(values.retries), message: values.message };
+  return {
+    host: values.host,
+    port: Number(values.port),
+    encoding: values.encoding,
+    timeout,
+    retries: Number(values.retries),
+    message: values.message,
+  };
 }
 
 function usageError(text: string): never {

@@ -45,10 +45,19 @@ socket.setTimeout(options.timeout * 1000); // also bounds a connect that gets no
 socket.on('connect', () => {
   console.log(`connected to ${formatAddress(socket.remoteAddress, socket.remotePort)}`);
   const input = createInterface({ input: process.stdin });
-  input.on('line', (line) => { typed.push(line); speak(); });
-  input.on('close', () => { typed.push(null); speak(); });
+  input.on('line', (line) => {
+    typed.push(line);
+    speak();
+  });
+  input.on('close', () => {
+    typed.push(null);
+    speak();
+  });
   (options.framing === 'line' ? readLines : readLengthPrefixed)(socket, hear, peerEnded);
-  socket.on('close', () => { input.close(); process.stdin.destroy(); }); // nothing left to say or hear
+  socket.on('close', () => {
+    input.close();
+    process.stdin.destroy();
+  }); // nothing left to say or hear
   setTurn(true);
   speak();
 });
@@ -201,7 +210,13 @@ function parseOptions(args: string[]): { host: string; port: number; encoding: s
   if (!iconv.encodingExists(values.encoding)) usageError(`unknown encoding '${values.encoding}'`);
   if (!FRAMINGS.includes(values.framing)) usageError(`--framing must be line or length, not '${values.framing}'`);
   const port = wholeNumber('--port', values.port, 1, 65535);
-  return { host: values.host, port, encoding: values.encoding, timeout: wholeNumber('--timeout', values.timeout, 1, 86_400), framing: values.framing };
+  return {
+    host: values.host,
+    port,
+    encoding: values.encoding,
+    timeout: wholeNumber('--timeout', values.timeout, 1, 86_400),
+    framing: values.framing,
+  };
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -224,10 +239,15 @@ function fail(text: string): never {
 function describeSocketError(err: NodeJS.ErrnoException): string {
   const where = formatAddress(options.host, options.port);
   switch (err.code) {
-    case 'ECONNREFUSED': return `connect: connection refused by ${where} (is the server running?)`;
-    case 'ENOTFOUND': return `connect: cannot resolve host '${options.host}'`;
-    case 'ECONNRESET': case 'EPIPE': return `the ${PEER} reset the connection`;
-    default: return err.message;
+    case 'ECONNREFUSED':
+      return `connect: connection refused by ${where} (is the server running?)`;
+    case 'ENOTFOUND':
+      return `connect: cannot resolve host '${options.host}'`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `the ${PEER} reset the connection`;
+    default:
+      return err.message;
   }
 }
 

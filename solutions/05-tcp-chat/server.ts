@@ -45,8 +45,14 @@ server.listen(options.port, options.host, () => {
   const address = server.address() as net.AddressInfo;
   console.log(`listening on ${formatAddress(address.address, address.port)}`);
   const input = createInterface({ input: process.stdin });
-  input.on('line', (line) => { typed.push(line); speak(); });
-  input.on('close', () => { typed.push(null); socket ? speak() : noClientNeeded(); });
+  input.on('line', (line) => {
+    typed.push(line);
+    speak();
+  });
+  input.on('close', () => {
+    typed.push(null);
+    socket ? speak() : noClientNeeded();
+  });
 });
 
 function accept(client: net.Socket): void {
@@ -212,7 +218,13 @@ function parseOptions(args: string[]): { host: string; port: number; encoding: s
   if (!iconv.encodingExists(values.encoding)) usageError(`unknown encoding '${values.encoding}'`);
   if (!FRAMINGS.includes(values.framing)) usageError(`--framing must be line or length, not '${values.framing}'`);
   const port = wholeNumber('--port', values.port, 0, 65535);
-  return { host: values.host, port, encoding: values.encoding, timeout: wholeNumber('--timeout', values.timeout, 1, 86_400), framing: values.framing };
+  return {
+    host: values.host,
+    port,
+    encoding: values.encoding,
+    timeout: wholeNumber('--timeout', values.timeout, 1, 86_400),
+    framing: values.framing,
+  };
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {

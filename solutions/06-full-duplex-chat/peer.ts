@@ -31,7 +31,10 @@ const USAGE = `usage: peer.ts [--host HOST] [--port PORT] [--peer-host HOST] [--
 Type a line to send it; /quit or end of input (Ctrl-D) ends the chat; // sends a line starting with /;
 /to HOST:PORT (or /to [::1]:PORT) sends your next lines there.`;
 
-interface Address { host: string; port: number }
+interface Address {
+  host: string;
+  port: number;
+}
 
 const options = parseOptions(process.argv.slice(2));
 const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';
@@ -81,7 +84,9 @@ function handleLine(line: string): void {
   if (line === '/quit') return lines!.close();
   if (line === '/to' || line.startsWith('/to ')) return choosePartner(line.slice(3).trim());
   if (line.startsWith('/') && !line.startsWith('//')) {
-    return complain(`unknown command '${line}' (the commands are /quit and /to HOST:PORT; start a line with // to send one that begins with /)`);
+    return complain(
+      `unknown command '${line}' (the commands are /quit and /to HOST:PORT; start a line with // to send one that begins with /)`,
+    );
   }
   send(line.startsWith('//') ? line.slice(1) : line);
 }
@@ -95,7 +100,9 @@ function send(text: string): void {
     return complain(`not sent: the line has characters ${options.encoding} cannot encode (try --encoding utf-8)`);
   }
   if (payload.length > MAX_PAYLOAD[type]) {
-    return complain(`not sent: ${payload.length} bytes do not fit in one UDP datagram (at most ${MAX_PAYLOAD[type]} over ${type === 'udp6' ? 'IPv6' : 'IPv4'})`);
+    return complain(
+      `not sent: ${payload.length} bytes do not fit in one UDP datagram (at most ${MAX_PAYLOAD[type]} over ${type === 'udp6' ? 'IPv6' : 'IPv4'})`,
+    );
   }
   const to = partner;
   inFlight += 1;

@@ -35,7 +35,10 @@ const USAGE = `usage: server.ts [--host HOST] [--port PORT] [--root DIR] [--enco
   --encoding NAME  how file names are encoded in requests (default ${DEFAULT_ENCODING}; e.g. gbk)`;
 
 class Refusal extends Error {
-  constructor(readonly code: string, reason: string) {
+  constructor(
+    readonly code: string,
+    reason: string,
+  ) {
     super(reason);
   }
 }
@@ -227,11 +230,16 @@ function firstSentence(message: string): string {
 function describeListenError(err: NodeJS.ErrnoException): string {
   const where = `${options.host} port ${options.port}`;
   switch (err.code) {
-    case 'EADDRINUSE': return `${where} is already in use (is another server still running?)`;
-    case 'EACCES': return `no permission to listen on ${where} (ports below 1024 need privileges)`;
-    case 'EADDRNOTAVAIL': return `${options.host} is not an address of this machine`;
-    case 'ENOTFOUND': return `cannot resolve host '${options.host}'`;
-    default: return err.message;
+    case 'EADDRINUSE':
+      return `${where} is already in use (is another server still running?)`;
+    case 'EACCES':
+      return `no permission to listen on ${where} (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+      return `${options.host} is not an address of this machine`;
+    case 'ENOTFOUND':
+      return `cannot resolve host '${options.host}'`;
+    default:
+      return err.message;
   }
 }
 

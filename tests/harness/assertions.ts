@@ -3,7 +3,7 @@
 
 import { once } from 'node:events';
 import net from 'node:net';
-import { describeExit, type Child } from '../../scripts/runtime/child.ts';
+import { type Child, describeExit } from '../../scripts/runtime/child.ts';
 
 export { WAIT_MS, withTimeout } from '../../scripts/runtime/child.ts';
 export { literal } from '../../scripts/runtime/text.ts';
@@ -17,13 +17,22 @@ export async function expectOneLineError(program: Child, code: number, pattern: 
   const lines = program.stderrLines();
   const context = `\n${program.transcript()}`;
   if (exit.code !== code) {
-    throw program.failure('wrong-exit-code', `${program.name} should exit with code ${code}, got ${describeExit(exit)}${context}`, { expected: String(code), actual: describeExit(exit) });
+    throw program.failure('wrong-exit-code', `${program.name} should exit with code ${code}, got ${describeExit(exit)}${context}`, {
+      expected: String(code),
+      actual: describeExit(exit),
+    });
   }
   if (lines.length !== 1) {
-    throw program.failure('wrong-stderr', `${program.name} should print exactly one line on stderr, printed ${lines.length}${context}`, { expected: '1', actual: String(lines.length) });
+    throw program.failure('wrong-stderr', `${program.name} should print exactly one line on stderr, printed ${lines.length}${context}`, {
+      expected: '1',
+      actual: String(lines.length),
+    });
   }
   if (!pattern.test(lines[0]!)) {
-    throw program.failure('wrong-error-line', `${program.name}'s error line should match ${pattern}${context}`, { expected: String(pattern), actual: lines[0]! });
+    throw program.failure('wrong-error-line', `${program.name}'s error line should match ${pattern}${context}`, {
+      expected: String(pattern),
+      actual: lines[0]!,
+    });
   }
 }
 

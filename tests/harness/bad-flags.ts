@@ -20,7 +20,12 @@ export const COMMON_BAD_FLAGS: BadFlag[] = [
  * One test per bad flag: `NAME rejects LABEL with exit 2 and one line`, where NAME is the file name
  * unless `name` says otherwise; `extraArgs` go after the flag on every run (a required argument).
  */
-export function itRejectsBadFlags(target: Target, file: string, flags: BadFlag[], options: { name?: string; extraArgs?: string[] } = {}): void {
+export function itRejectsBadFlags(
+  target: Target,
+  file: string,
+  flags: BadFlag[],
+  options: { name?: string; extraArgs?: string[] } = {},
+): void {
   for (const [label, args, pattern] of flags) {
     it(`${options.name ?? file} rejects ${label} with exit 2 and one line`, async (t) => {
       // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.

@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { REPO_ROOT } from '../../scripts/manifest.ts';
-import { Child } from '../../scripts/runtime/child.ts';
 import { nodeArgsFor } from '../../scripts/run-ts/index.ts';
+import { Child } from '../../scripts/runtime/child.ts';
 import type { Target } from './target.ts';
 
 export { Child, type Child as RunningProgram, type Exit } from '../../scripts/runtime/child.ts';
@@ -48,7 +48,12 @@ function contain(t: TestContext, program: Child): Child {
 }
 
 /** Starts a program that listens, with --port 0 unless args say otherwise, and returns it with its port. */
-export async function startListening(t: TestContext, target: Target, file: string, args: string[] = []): Promise<{ program: Child; port: number }> {
+export async function startListening(
+  t: TestContext,
+  target: Target,
+  file: string,
+  args: string[] = [],
+): Promise<{ program: Child; port: number }> {
   const program = start(t, target, file, args.includes('--port') ? args : ['--port', '0', ...args]);
   return { program, port: await program.ready() };
 }
