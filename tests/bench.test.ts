@@ -4,15 +4,15 @@
 // a shared machine are for the benchmark itself to report, not for a test to assert.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
 import { REPO_ROOT } from '../scripts/manifest.ts';
+import { runCommand } from '../scripts/runtime/child.ts';
 
 const WORK = path.join(REPO_ROOT, 'work');
+const BENCH_LIMIT_MS = 300_000; // the smoke run takes seconds; a hang fails here, not at the file's time limit
 
 it('npm run bench -- --quick runs the download and echo benchmarks and writes their results', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
@@ -20,20 +20,12 @@ it('npm run bench -- --quick runs the download and echo benchmarks and writes th
   const results = path.join(dir, 'results.json');
   const before = benchFolders();
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const bench = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/bench.ts', '--quick', '--only', 'download,echo', '--size', '2', '--results', results],
-    {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  const bench = await runCommand(
+    [process.execPath, '--import', 'tsx', 'scripts/bench.ts', '--quick', '--only', 'download,echo', '--size', '2', '--results', results],
+    { cwd: REPO_ROOT, env, timeoutMs: BENCH_LIMIT_MS },
   );
-  t.after(() => bench.kill('SIGKILL'));
-  let output = '';
-  bench.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-  bench.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
-  const [code] = (await once(bench, 'close')) as [number];
+  const output = bench.stdout + bench.stderr;
+  const code = bench.timedOut ? 'timed out' : bench.code;
   assert.equal(code, 0, output);
   assert.match(output, /^\| figure +\| lesson +\| baseline +\| ratio +\| target +\| met\? +\|$/m);
 

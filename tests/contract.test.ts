@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { runToEnd } from '../scripts/bench/processes.ts';
 import { type BrokenLesson, REPO_ROOT, readLesson, WORK_ROOT } from '../scripts/manifest.ts';
+import { runCommand } from '../scripts/runtime/child.ts';
 
 const LESSON_04 = path.join(REPO_ROOT, 'lessons', '04-tcp-server');
 const COMMAND_LIMIT_MS = 120_000; // one command, whatever happens (its process group is killed then)
@@ -32,7 +32,7 @@ function problemsOf(dir: string): string[] {
 /** Runs one of the repository's commands with the lessons folder moved to `lessonsDir`. */
 async function run(script: string, args: string[], lessonsDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = { ...process.env, SOCKET_LESSONS_LESSONS_DIR: lessonsDir, NO_COLOR: '1' };
-  return runToEnd([process.execPath, '--import', 'tsx', script, ...args], { cwd: REPO_ROOT, env, timeoutMs: COMMAND_LIMIT_MS });
+  return runCommand([process.execPath, '--import', 'tsx', script, ...args], { cwd: REPO_ROOT, env, timeoutMs: COMMAND_LIMIT_MS });
 }
 
 describe('a broken manifest', () => {

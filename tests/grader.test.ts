@@ -7,12 +7,10 @@
 // reports, with no process or temporary folder left behind.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   failures,
@@ -25,6 +23,7 @@ import {
 } from '../scripts/contract.ts';
 import { type Grade, killProcessesUnder, runningProcesses, STAGING_PARENT } from '../scripts/grader.ts';
 import { loadLessons, REPO_ROOT, SOLUTIONS_DIR } from '../scripts/manifest.ts';
+import { runCommand } from '../scripts/runtime/child.ts';
 
 const FIXTURES = fileURLToPath(new URL('fixtures/', import.meta.url));
 const EXERCISE_TEST = 'server --clients 3 serves three clients one after another, then exits';
@@ -34,6 +33,7 @@ const CONTAINMENT_TESTS = [
   'server reports a port already in use in one line and exits 1',
 ];
 const lessons = loadLessons();
+const GRADE_COMMAND_LIMIT_MS = 300_000; // a class of a few folders; a hung grader fails the test instead of the whole run
 
 for (const lesson of lessons) {
   // The slow rules of the lesson contract (scripts/contract.ts; npm run check -- NN runs them too).
@@ -90,7 +90,7 @@ describe('grader', { concurrency: 2 }, () => {
     }
     const stagingBefore = readdirSync(STAGING_PARENT).filter((n) => n.startsWith('.grading-'));
     // Short waits and three of the lesson's tests keep this quick; the grader passes both through.
-    const { code, stdout, stderr } = await gradeCommand(t, ['04', classDir, '--report', classDir, '--min-score', '50'], {
+    const { code, stdout, stderr } = await gradeCommand(['04', classDir, '--report', classDir, '--min-score', '50'], {
       SOCKET_LESSONS_WAIT_MS: '6000',
       SOCKET_LESSONS_ONLY_TESTS: JSON.stringify(CONTAINMENT_TESTS),
     });
@@ -135,13 +135,13 @@ describe('grader', { concurrency: 2 }, () => {
     cpSync(tcpServer.dir, path.join(work, tcpServer.id), { recursive: true, filter: (source) => !source.endsWith('.test.ts') });
     const env = { SOCKET_LESSONS_WORK_DIR: work, SOCKET_LESSONS_ONLY_TESTS: JSON.stringify([EXERCISE_TEST]) };
     const hints = tcpServer.exercise.hints;
-    const first = await gradeCommand(t, ['04', path.join(work, tcpServer.id)], env);
+    const first = await gradeCommand(['04', path.join(work, tcpServer.id)], env);
     assert.ok(first.stdout.includes(`hint 1 of ${hints.length}: ${hints[0]}`), first.stdout);
     assert.ok(!first.stdout.includes(`hint 2 of`) && !first.stdout.includes('solutions/'), first.stdout);
-    const second = await gradeCommand(t, ['04', path.join(work, tcpServer.id)], env);
+    const second = await gradeCommand(['04', path.join(work, tcpServer.id)], env);
     assert.ok(second.stdout.includes(`hint 2 of ${hints.length}: ${hints[1]}`) && !second.stdout.includes('solutions/'), second.stdout);
     cpSync(path.join(SOLUTIONS_DIR, tcpServer.id, 'server.ts'), path.join(work, tcpServer.id, 'server.ts'));
-    const done = await gradeCommand(t, ['04', path.join(work, tcpServer.id)], env);
+    const done = await gradeCommand(['04', path.join(work, tcpServer.id)], env);
     assert.match(
       done.stdout,
       /The exercise passes\. Compare with the reference solution: diff -u \S+\/04-tcp-server\/server\.ts \S*solutions\/04-tcp-server\/server\.ts$/m,
@@ -149,13 +149,13 @@ describe('grader', { concurrency: 2 }, () => {
     assert.doesNotMatch(done.stdout, /hint \d of/);
   });
 
-  it('rejects a wrong invocation with one line on stderr and exit 2', async (t) => {
+  it('rejects a wrong invocation with one line on stderr and exit 2', async () => {
     // Checks the command-line contract for an unknown lesson and a bad --min-score.
     for (const args of [
       ['99-nothing', '.'],
       ['04', '.', '--min-score', 'lots'],
     ]) {
-      const { code, stderr } = await gradeCommand(t, args);
+      const { code, stderr } = await gradeCommand(args);
       assert.equal(code, 2);
       assert.equal(stderr.trim().split('\n').length, 1, stderr);
       assert.match(stderr, /^grade: /);
@@ -164,21 +164,12 @@ describe('grader', { concurrency: 2 }, () => {
 });
 
 /** Runs `npm run grade` (the script itself) with extra environment and returns its output. */
-async function gradeCommand(
-  t: TestContext,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = spawn(process.execPath, ['--import', 'tsx', 'scripts/grade.ts', ...args], {
+async function gradeCommand(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const result = await runCommand([process.execPath, '--import', 'tsx', 'scripts/grade.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: GRADE_COMMAND_LIMIT_MS,
   });
-  t.after(() => cli.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  cli.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  cli.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const [code] = (await once(cli, 'close')) as [number];
-  return { code, stdout, stderr };
+  assert.equal(result.timedOut, false, `npm run grade ${args.join(' ')} did not finish within ${GRADE_COMMAND_LIMIT_MS / 1000} s`);
+  return { code: result.code ?? 1, stdout: result.stdout, stderr: result.stderr };
 }

@@ -9,8 +9,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { it, type TestContext } from 'node:test';
-import { runToEnd } from '../scripts/bench/processes.ts';
 import { REPO_ROOT } from '../scripts/manifest.ts';
+import { runCommand } from '../scripts/runtime/child.ts';
 
 const COMMAND_LIMIT_MS = 180_000; // one command, whatever happens (its process group is killed then)
 
@@ -39,7 +39,7 @@ async function run(cwd: string, script: string, args: string[]): Promise<{ code:
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('SOCKET_LESSONS_') && name !== 'NODE_TEST_CONTEXT'),
   );
-  const result = await runToEnd([process.execPath, '--import', 'tsx', script, ...args], {
+  const result = await runCommand([process.execPath, '--import', 'tsx', script, ...args], {
     cwd,
     env: { ...env, NO_COLOR: '1' },
     timeoutMs: COMMAND_LIMIT_MS,

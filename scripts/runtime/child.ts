@@ -5,6 +5,7 @@
 // the output so far; and a program that exits by itself must leave its group empty.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Failure, type FailureKind, ProgramFailure } from './failure.ts';
 import { groupAlive, signalGroup } from './processes.ts';
@@ -362,4 +363,40 @@ export async function withTimeout<T>(promise: Promise<T>, what: string, detail?:
   } finally {
     clearTimeout(timer);
   }
+}
+
+export interface CommandResult extends Exit {
+  stdout: string;
+  stderr: string;
+  /** It was still running at the time limit and was stopped (SIGTERM, then SIGKILL). */
+  timedOut: boolean;
+}
+
+/**
+ * Runs one of the repository's own commands (or any argv) to its end, with no input, in a process
+ * group of its own that is stopped at `timeoutMs`: how the repository's tests run `npm run grade`,
+ * `npm run check` and the like.
+ */
+export async function runCommand(
+  argv: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; name?: string },
+): Promise<CommandResult> {
+  const child = new Child(argv, {
+    name: options.name ?? path.basename(argv.find((arg) => /\.m?[jt]s$/.test(arg)) ?? argv[0]!),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    stdin: 'ignore',
+    onFlood: 'tail',
+    checkLeftovers: false,
+    who: 'runtime',
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void child.stop(2000);
+  }, options.timeoutMs);
+  const exit = await child.exited;
+  clearTimeout(timer);
+  if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL'); // anything it left in its group
+  return { ...exit, stdout: child.stdout, stderr: child.stderr, timedOut };
 }
