@@ -7,6 +7,7 @@
 //   waits for output or exit with a timeout that fails with the output so far;
 // - tcp.ts, udp.ts: raw harness-side peers that can write one byte per write, or several messages
 //   in one write; wire.ts: a reader of exact bytes, line by line, on a harness socket;
+// - streams.ts: closing the harness's end of a program's stdout or stderr (a reader gone away);
 // - bad-flags.ts: the usage errors every program rejects; assertions.ts: the one-line error
 //   contract and the other shared checks.
 // Every process and socket is registered with t.after(), so it is cleaned up even when a test fails.
@@ -18,6 +19,7 @@
 export * from './harness/assertions.ts';
 export * from './harness/bad-flags.ts';
 export * from './harness/programs.ts';
+export * from './harness/streams.ts';
 export * from './harness/target.ts';
 export * from './harness/tcp.ts';
 export * from './harness/udp.ts';

@@ -9,6 +9,7 @@ import { it } from 'node:test';
 import {
   bindUdp,
   COMMON_BAD_FLAGS,
+  closeOutput,
   type Datagram,
   expectOneLineError,
   hasIpv6Loopback,
@@ -62,6 +63,20 @@ async function datagrams(peer: UdpPeer, count: number): Promise<Datagram[]> {
   for (let i = 0; i < count; i++) got.push(await peer.next());
   return got;
 }
+
+/**
+ * Datagrams a hostile peer might send, and how the listener must show each: control characters
+ * (C0, DEL, C1), bidirectional overrides and line breaks escaped, so that nothing moves the cursor,
+ * clears the screen or makes a line of its own that looks like the program's.
+ */
+const HOSTILE: [what: string, text: string, shown: string][] = [
+  ['an ANSI clear-screen', '\x1b[2J\x1b[Hgone', '\\x1b[2J\\x1b[Hgone'],
+  ['a carriage return that would overwrite the line', 'harmless\rreceived 0 bytes', 'harmless\\rreceived 0 bytes'],
+  ['a C1 control, NEL (U+0085)', 'one\u0085two', 'one\\x85two'],
+  ['the C1 CSI (U+009B) and DEL', '\u009b2J\x7f', '\\x9b2J\\x7f'],
+  ['a right-to-left override (U+202E) and a line separator (U+2028)', 'txt.\u202eexe\u2028', 'txt.\\u{202e}exe\\u{2028}'],
+  ['a fake ready line', '\nlistening on 6.6.6.6:66\n', '\\nlistening on 6.6.6.6:66\\n'],
+];
 
 /** A UDP port with nobody bound to it (taken from the system, then released). */
 async function unusedUdpPort(): Promise<number> {
@@ -248,6 +263,72 @@ suite(target, 'lesson', () => {
     assert.deepEqual(got.find((d) => d.data.length === 10)!.data, bytesOf(GBK_BYTES));
     assert.deepEqual(await bigSender.exit(), OK);
     assert.match(bigSender.stderr, /65527/);
+  });
+
+  it('listener shows control characters, bidi overrides and line breaks from the network escaped, one line per datagram', async (t) => {
+    // Checks the one rule for network text: a peer's escape sequences, carriage returns, C1
+    // controls and fake lines are printed escaped, so the listener's output has exactly one
+    // "listening on" line and one line per datagram, and no raw control character at all.
+    const { program: listener, port } = await startListening(t, target, 'listener.ts');
+    const peer = await bindUdp(t);
+    for (const [i, [what, text, shown]] of HOSTILE.entries()) {
+      await peer.send(Buffer.from(text), port, '127.0.0.1');
+      const line = (await receivedLines(listener, i + 1))[i]!;
+      assert.deepEqual(line, { bytes: Buffer.byteLength(text), from: `127.0.0.1:${peer.port}`, text: shown }, what);
+    }
+    assert.equal(listener.stdout.match(/^listening on /gm)?.length, 1, `one ready line\n${listener.stdout}`);
+    assert.equal(listener.stdout.split('\n').length, 1 + HOSTILE.length + 1, 'one line per datagram');
+    assert.doesNotMatch(listener.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u202e]/, 'no raw control character');
+  });
+
+  it('listener shows a lone surrogate escaped and keeps a surrogate pair (--encoding utf-16le)', async (t) => {
+    // Checks the last class of the rule: half of a UTF-16 pair is no character a terminal can
+    // show, so it is escaped; a whole pair (an emoji) is text and stays as it is.
+    const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--encoding', 'utf-16le']);
+    const peer = await bindUdp(t);
+    await peer.send(Buffer.from('A\ud800B\udc00C😀', 'utf16le'), port, '127.0.0.1');
+    assert.equal((await receivedLines(listener, 1))[0]!.text, 'A\\u{d800}B\\u{dc00}C😀');
+  });
+
+  it('listener keeps receiving after its stdout is closed (| head -1) and still stops at --count', async (t) => {
+    // Checks a reader that goes away: once the pipe it prints to is closed after the ready line,
+    // every line fails with EPIPE, yet the listener takes both datagrams and exits 0 after the
+    // second (--count 2), with nothing on stderr: no stack trace.
+    const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--count', '2']);
+    await closeOutput(listener, 'stdout');
+    const peer = await bindUdp(t);
+    await peer.send(Buffer.from('nobody reads this'), port, '127.0.0.1');
+    await peer.send(Buffer.from('nor this'), port, '127.0.0.1');
+    assert.deepEqual(await listener.exit(), OK, listener.transcript());
+    assert.equal(listener.stderr, '');
+  });
+
+  it('sender with its stdout closed still sends every line and exits 0', async (t) => {
+    // Checks a sender whose output nobody reads (`sender | head -0`): each "sent" line fails with
+    // EPIPE, yet every line still goes out, and end of input exits 0 with nothing on stderr.
+    const peer = await bindUdp(t);
+    const sender = start(t, target, 'sender.ts', ['--port', String(peer.port)]);
+    await closeOutput(sender, 'stdout');
+    for (const line of ['one', 'two', 'three']) sender.writeLine(line);
+    sender.endInput();
+    const got = await datagrams(peer, 3);
+    assert.deepEqual(got.map((d) => d.data.toString()).sort(), ['one', 'three', 'two']);
+    assert.deepEqual(await sender.exit(), OK, sender.transcript());
+    assert.equal(sender.stderr, '');
+  });
+
+  it('sender with its stderr closed still skips a bad line, sends the others and exits 0', async (t) => {
+    // Checks the other stream: the one line saying an empty line was skipped fails with EPIPE,
+    // and the sender goes on with the next line as it would with stderr open.
+    const peer = await bindUdp(t);
+    const sender = start(t, target, 'sender.ts', ['--port', String(peer.port)]);
+    await closeOutput(sender, 'stderr');
+    for (const line of ['before', '', 'after']) sender.writeLine(line);
+    sender.endInput();
+    const got = await datagrams(peer, 2);
+    assert.deepEqual(got.map((d) => d.data.toString()).sort(), ['after', 'before']);
+    assert.deepEqual(await sender.exit(), OK, sender.transcript());
+    assert.equal(sender.stdout.match(/^sent \d+ bytes to /gm)?.length, 2, sender.transcript());
   });
 
   for (const file of ['listener.ts', 'sender.ts']) itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);

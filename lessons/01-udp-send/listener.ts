@@ -21,6 +21,10 @@ const USAGE = `usage: listener.ts [--host HOST] [--port PORT] [--encoding NAME] 
   --encoding NAME  how each datagram is decoded (default ${DEFAULT_ENCODING}; e.g. gbk, gb2312, gb18030)
   --count N        stop after N datagrams (default ${DEFAULT_COUNT}: keep listening until Ctrl-C)`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 
 // #region bind
@@ -41,7 +45,8 @@ socket.bind(options.port, options.host, () => {
 let received = 0;
 socket.on('message', (data: Buffer, from: dgram.RemoteInfo) => {
   const text = iconv.decode(data, options.encoding); // a datagram is a message: decode it whole
-  console.log(`received ${data.length} bytes from ${formatAddress(from.address, from.port)}: ${text}`);
+  // printable(): whoever sends may send anything, escape sequences and line breaks included.
+  console.log(`received ${data.length} bytes from ${formatAddress(from.address, from.port)}: ${printable(text)}`);
   received += 1;
   if (received === options.count) socket.close(); // the process ends once the socket is closed
 });
@@ -103,6 +108,20 @@ function describeBindError(err: NodeJS.ErrnoException): string {
     default:
       return err.message;
   }
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string, port: number): string {

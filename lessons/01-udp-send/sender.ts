@@ -28,6 +28,10 @@ const USAGE = `usage: sender.ts [--host HOST] [--port PORT] [--encoding NAME] [-
   --message TEXT   send this one message; without it, each line of standard input is one datagram
   --show-bytes     print the encoded bytes in hex before sending them`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 const ipv6 = net.isIPv6(options.host);
 const maxPayload = ipv6 ? MAX_PAYLOAD_IPV6 : MAX_PAYLOAD_IPV4;
