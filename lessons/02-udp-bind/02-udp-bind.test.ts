@@ -9,6 +9,7 @@ import {
   type BadFlag,
   bindUdp,
   COMMON_BAD_FLAGS,
+  closeOutput,
   type Datagram,
   expectOneLineError,
   hasIpv6Loopback,
@@ -80,6 +81,19 @@ async function drain(peer: UdpPeer, host = '127.0.0.1'): Promise<Datagram[]> {
   for (let d = await peer.next(); !d.data.equals(marker); d = await peer.next()) seen.push(d);
   return seen;
 }
+
+/**
+ * Datagrams a hostile peer might send, and how they must be shown: control characters (C0, DEL,
+ * C1), bidirectional overrides and line breaks escaped, so that nothing moves the cursor, clears
+ * the screen or makes a line of its own that looks like the program's.
+ */
+const HOSTILE: [what: string, text: string, shown: string][] = [
+  ['an ANSI clear-screen', '\x1b[2J\x1b[Hgone', '\\x1b[2J\\x1b[Hgone'],
+  ['a carriage return that would overwrite the line', 'harmless\rreplied to 6.6.6.6:66', 'harmless\\rreplied to 6.6.6.6:66'],
+  ['a C1 control, NEL (U+0085), and the C1 CSI (U+009B)', 'one\u0085two\u009b2J', 'one\\x85two\\x9b2J'],
+  ['a right-to-left override (U+202E)', 'txt.\u202eexe', 'txt.\\u{202e}exe'],
+  ['a fake ready line', '\nlistening on 6.6.6.6:66\n', '\\nlistening on 6.6.6.6:66\\n'],
+];
 
 suite(target, 'lesson', () => {
   for (const encoding of ENCODINGS) {
@@ -188,6 +202,88 @@ suite(target, 'lesson', () => {
       { sender, bytes: 0, text: '' },
       { sender, bytes: 19, text: 'two\\nlines\\tand a tab' },
     ]);
+  });
+
+  it('receiver shows control characters, bidi overrides and fake lines from the network escaped', async (t) => {
+    // Checks the one rule for network text on the receiver: escape sequences, carriage returns,
+    // C1 controls, a right-to-left override and a fake "listening on" line are printed escaped, so
+    // the output keeps one ready line, one line per datagram and no raw control character.
+    const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
+    const harness = await bindUdp(t);
+    for (const [, text] of HOSTILE) {
+      await harness.send(Buffer.from(text), port, '127.0.0.1');
+      await nextFrom(harness, receiver); // the reply: one datagram at a time, in order
+    }
+    const sender = `127.0.0.1:${harness.port}`;
+    assert.deepEqual(
+      await fromLines(receiver, HOSTILE.length),
+      HOSTILE.map(([, text, shown]) => ({ sender, bytes: Buffer.byteLength(text), text: shown })),
+    );
+    assert.equal(receiver.stdout.match(/^listening on /gm)?.length, 1, `one ready line\n${receiver.stdout}`);
+    assert.doesNotMatch(receiver.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u202e]/, 'no raw control character');
+  });
+
+  it('asker shows a reply with control characters and a fake line escaped, on one line', async (t) => {
+    // Checks the same rule on the asker's side: the reply is the receiver's text, so it is no
+    // more trusted than a datagram.
+    const harness = await bindUdp(t);
+    const asker = start(t, target, 'asker.ts', ['--port', String(harness.port), '--message', 'say something strange']);
+    const question = await nextFrom(harness, asker);
+    await harness.send(Buffer.from('\x1b[2J\r\u0085\u202e\nlistening on 6.6.6.6:66\n'), question.port, '127.0.0.1');
+    await asker.waitFor(
+      new RegExp(`^reply from 127\\.0\\.0\\.1:${harness.port}: ${literal('\\x1b[2J\\r\\x85\\u{202e}\\nlistening on 6.6.6.6:66\\n')}$`, 'm'),
+    );
+    assert.deepEqual(await asker.exit(), OK);
+    assert.doesNotMatch(asker.stdout, /^listening on /m);
+  });
+
+  it('receiver keeps replying after its stdout is closed (| head -1), with no stack trace', async (t) => {
+    // Checks a reader that goes away: once the pipe it logs to is closed after the ready line,
+    // every log line fails with EPIPE, yet each datagram still gets its reply and the receiver
+    // keeps running, with nothing on stderr.
+    const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
+    await closeOutput(receiver, 'stdout');
+    const harness = await bindUdp(t);
+    for (const text of ['one', 'two', 'three']) {
+      await harness.send(Buffer.from(text), port, '127.0.0.1');
+      assert.deepEqual((await nextFrom(harness, receiver)).data, Buffer.from(replyText(text.length)));
+    }
+    assert.equal(receiver.exitStatus, undefined, `the receiver still runs\n${receiver.transcript()}`);
+    assert.equal(receiver.stderr, '');
+  });
+
+  it('asker with its stdout closed still asks, takes the reply and exits 0', async (t) => {
+    // Checks a client whose output nobody reads: its "sent" and "reply" lines fail with EPIPE,
+    // and it finishes its job as usual.
+    const harness = await bindUdp(t);
+    const asker = start(t, target, 'asker.ts', ['--port', String(harness.port)]);
+    await closeOutput(asker, 'stdout');
+    asker.writeLine('first');
+    asker.writeLine('second');
+    asker.endInput();
+    for (const text of ['first', 'second']) {
+      const question = await nextFrom(harness, asker);
+      assert.deepEqual(question.data, Buffer.from(text));
+      await harness.send(Buffer.from('ok'), question.port, '127.0.0.1');
+    }
+    assert.deepEqual(await asker.exit(), OK, asker.transcript());
+    assert.equal(asker.stderr, '');
+  });
+
+  it('asker with its stderr closed still skips a message it cannot send and asks the next', async (t) => {
+    // Checks the other stream: the line saying a message is too large fails with EPIPE, and
+    // the asker goes on with the next line as it would with stderr open.
+    const harness = await bindUdp(t);
+    const asker = start(t, target, 'asker.ts', ['--port', String(harness.port)]);
+    await closeOutput(asker, 'stderr');
+    asker.writeLine('x'.repeat(70_000));
+    asker.writeLine('small');
+    asker.endInput();
+    const question = await nextFrom(harness, asker);
+    assert.deepEqual(question.data, Buffer.from('small'));
+    await harness.send(Buffer.from('ok'), question.port, '127.0.0.1');
+    await asker.waitFor(/^reply from \S+: ok$/m);
+    assert.deepEqual(await asker.exit(), OK, asker.transcript());
   });
 
   it('receiver --count 2 replies to two datagrams, then exits 0', async (t) => {

@@ -31,6 +31,10 @@ const USAGE = `usage: asker.ts [--host HOST] [--port PORT] [--encoding NAME] [--
   --retries N        after a timeout, send the same datagram again, at most N times (default ${DEFAULT_RETRIES})
   --message TEXT     send this one message; without it, every line of standard input`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 const target = await resolve(options.host);
 const receiver = formatAddress(target.address, options.port);
@@ -190,10 +194,18 @@ function firstSentence(text: string): string {
   return text.split(/\.\s/)[0] ?? text;
 }
 
-// A reply may hold line breaks or other control characters; escaping them keeps it on one line.
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
 function printable(text: string): string {
   const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => names[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string, port: number): string {
