@@ -10,6 +10,8 @@ import {
   type BadFlag,
   bindUdp,
   COMMON_BAD_FLAGS,
+  closeOutput,
+  type Datagram,
   expectOneLineError,
   hasIpv6Loopback,
   itRejectsBadFlags,
@@ -56,6 +58,14 @@ async function received(chat: RunningProgram, count = 1): Promise<{ bytes: numbe
 async function sent(chat: RunningProgram, count = 1): Promise<{ bytes: number; to: string }> {
   const [bytes, to] = await nthLine(chat, SENT, count, `sent line number ${count}`);
   return { bytes: Number(bytes), to: to! };
+}
+
+/** The next datagram at `peer`; fails at once, with its output, if `chat` exits before it comes. */
+function nextWhileRunning(peer: UdpPeer, chat: RunningProgram): Promise<Datagram> {
+  const exited = chat.exited.then((exit): never => {
+    throw new Error(`${chat.name} exited (code ${exit.code}, signal ${exit.signal}) before sending a datagram\n${chat.transcript()}`);
+  });
+  return Promise.race([peer.next(), exited]);
 }
 
 /**
@@ -267,6 +277,58 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await received(chat, 4), { bytes: 40, from, text: 'line one\\nsent 1 bytes to 127.0.0.1:9\\x1b[2J' });
     assert.deepEqual(await chat.exit(), OK);
     assert.doesNotMatch(chat.stdout, /^sent /m, 'a peer cannot forge an output line');
+  });
+
+  it('chat shows C1 controls, carriage returns, bidi overrides and a fake ready line escaped', async (t) => {
+    // Checks the one rule for network text beyond the note's newline case: each hostile datagram
+    // is one "received" line with its control characters escaped (nc's one trailing newline
+    // dropped), the output keeps a single "listening on" line, and no raw control character.
+    const { chat, port } = await startChat(t);
+    const harness = await bindUdp(t);
+    const hostile: [string, string][] = [
+      ['\x1b[2J\x1b[Hgone', '\\x1b[2J\\x1b[Hgone'],
+      ['harmless\rsent 1 bytes to 127.0.0.1:9', 'harmless\\rsent 1 bytes to 127.0.0.1:9'],
+      ['one\u0085two\u009b2J\x7f', 'one\\x85two\\x9b2J\\x7f'],
+      ['txt.\u202eexe\u2029', 'txt.\\u{202e}exe\\u{2029}'],
+      ['\nlistening on 6.6.6.6:66\n', '\\nlistening on 6.6.6.6:66'],
+    ];
+    for (const [text] of hostile) await harness.send(Buffer.from(text), port, '127.0.0.1');
+    typeLines(chat, ...hostile.map(() => '2'), '0');
+    const from = `127.0.0.1:${harness.port}`;
+    for (const [i, [text, shown]] of hostile.entries()) {
+      assert.deepEqual(await received(chat, i + 1), { bytes: Buffer.byteLength(text), from, text: shown });
+    }
+    assert.deepEqual(await chat.exit(), OK);
+    assert.equal(chat.stdout.match(/^listening on /gm)?.length, 1, `one ready line\n${chat.stdout}`);
+    assert.doesNotMatch(chat.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202e]/, 'no raw control character');
+  });
+
+  it('chat keeps receiving and sending after its stdout is closed (| head -1), and 0 still exits 0', async (t) => {
+    // Checks a reader that goes away: once the pipe it prints to is closed after the ready line,
+    // every prompt and line fails with EPIPE, yet "2" still takes a datagram, "1" still sends,
+    // and "0" ends the chat with exit 0 and nothing on stderr: no stack trace.
+    const { chat, port } = await startChat(t);
+    await closeOutput(chat, 'stdout');
+    const harness = await bindUdp(t);
+    await harness.send(Buffer.from('are you there?'), port, '127.0.0.1');
+    typeLines(chat, '2', '1', 'still here', '127.0.0.1', String(harness.port));
+    assert.deepEqual((await nextWhileRunning(harness, chat)).data, Buffer.from('still here'));
+    typeLines(chat, '0');
+    assert.deepEqual(await chat.exit(), OK, chat.transcript());
+    assert.equal(chat.stderr, '');
+  });
+
+  it('chat with its stderr closed still complains to nobody, sends, and exits 0', async (t) => {
+    // Checks the other stream: the lines about a wrong menu choice and an empty message fail
+    // with EPIPE, and the chat goes on as it would with stderr open.
+    const { chat } = await startChat(t);
+    await closeOutput(chat, 'stderr');
+    const harness = await bindUdp(t);
+    typeLines(chat, '7', '1', '', 'after the complaints', '127.0.0.1', String(harness.port));
+    assert.deepEqual((await nextWhileRunning(harness, chat)).data, Buffer.from('after the complaints'));
+    await sent(chat);
+    typeLines(chat, '0');
+    assert.deepEqual(await chat.exit(), OK, chat.transcript());
   });
 
   it('0 quits with exit 0 while the input is still open', async (t) => {
