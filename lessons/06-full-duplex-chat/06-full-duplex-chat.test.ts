@@ -10,6 +10,8 @@ import {
   type BadFlag,
   bindUdp,
   COMMON_BAD_FLAGS,
+  closeOutput,
+  type Datagram,
   expectOneLineError,
   hasIpv6Loopback,
   itRejectsBadFlags,
@@ -19,6 +21,7 @@ import {
   start,
   startListening,
   suite,
+  type UdpPeer,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -61,6 +64,14 @@ async function endsCleanly(peer: RunningProgram, stderr: RegExp[] = []): Promise
   const lines = peer.stderrLines();
   assert.equal(lines.length, stderr.length, `lines on stderr\n${peer.transcript()}`);
   stderr.forEach((pattern, i) => assert.match(lines[i]!, pattern));
+}
+
+/** The next datagram at `peer`; fails at once, with its output, if `program` exits before it comes. */
+function nextWhileRunning(peer: UdpPeer, program: RunningProgram): Promise<Datagram> {
+  const exited = program.exited.then((exit): never => {
+    throw new Error(`${program.name} exited (code ${exit.code}, signal ${exit.signal}) before sending a datagram\n${program.transcript()}`);
+  });
+  return Promise.race([peer.next(), exited]);
 }
 
 suite(target, 'lesson', () => {
@@ -253,6 +264,57 @@ suite(target, 'lesson', () => {
     await waitForMessage(peer, LOOPBACK, harness.port, 'from nc');
     await endsCleanly(peer);
     assert.match(peer.stdout, /: from nc\n(?!\n)/);
+  });
+
+  it('a datagram with control characters, a bidi override or a fake line is shown escaped, on one line', async (t) => {
+    // Checks the one rule for network text (the notes print recv_data raw): escape sequences,
+    // carriage returns, C1 controls, a right-to-left override and a fake "listening on" line are
+    // printed escaped (nc's one trailing newline dropped); one ready line, no raw control character.
+    const harness = await bindUdp(t);
+    const { program: peer, port } = await startPeer(t, ['--encoding', 'utf-8']);
+    const hostile: [string, string][] = [
+      ['\x1b[2J\x1b[Hgone', '\\x1b[2J\\x1b[Hgone'],
+      ['harmless\rsent 1 bytes to 6.6.6.6:66', 'harmless\\rsent 1 bytes to 6.6.6.6:66'],
+      ['one\u0085two\u009b2J\x7f', 'one\\x85two\\x9b2J\\x7f'],
+      ['txt.\u202eexe\u2028', 'txt.\\u{202e}exe\\u{2028}'],
+      ['\nlistening on 6.6.6.6:66\n', '\\nlistening on 6.6.6.6:66'],
+    ];
+    for (const [text, shown] of hostile) {
+      await harness.send(Buffer.from(text), port, LOOPBACK);
+      await waitForMessage(peer, LOOPBACK, harness.port, shown);
+    }
+    await endsCleanly(peer);
+    assert.equal(peer.stdout.match(/^listening on /gm)?.length, 1, `one ready line\n${peer.stdout}`);
+    assert.equal(peer.stdout.match(/^from /gm)?.length, hostile.length, 'one line per datagram');
+    assert.doesNotMatch(peer.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u202e]/, 'no raw control character');
+  });
+
+  it('a peer whose stdout is closed (| head -1) still receives, answers, and exits 0 at end of input', async (t) => {
+    // Checks a reader that goes away: once the pipe it prints to is closed after the ready line,
+    // the "from" and "talking to" lines fail with EPIPE, yet the peer learns its partner from the
+    // datagram (its stderr line about the gbk bytes shows it was handled), sends the typed line
+    // there, and ends cleanly with that one line on stderr: no stack trace.
+    const harness = await bindUdp(t);
+    const { program: peer, port } = await startPeer(t, ['--encoding', 'utf-8']);
+    await closeOutput(peer, 'stdout');
+    await harness.send(iconv.encode('有人在看吗？', 'gbk'), port, LOOPBACK);
+    await peer.waitFor(/not valid utf-8/, 'stderr', 'a line on stderr saying the datagram is not valid utf-8');
+    peer.writeLine('I am, but my screen is not');
+    assert.deepEqual((await nextWhileRunning(harness, peer)).data, Buffer.from('I am, but my screen is not'));
+    await endsCleanly(peer, [/not valid utf-8/]);
+  });
+
+  it('a peer whose stderr is closed still refuses an unknown command, sends the next line, and exits 0', async (t) => {
+    // Checks the other stream: the one line about /nope fails with EPIPE, and the chat goes on.
+    const harness = await bindUdp(t);
+    const { program: peer } = await startPeer(t, ['--peer-port', String(harness.port), '--encoding', 'utf-8']);
+    await closeOutput(peer, 'stderr');
+    peer.writeLine('/nope');
+    peer.writeLine('after the complaint');
+    assert.deepEqual((await nextWhileRunning(harness, peer)).data, Buffer.from('after the complaint'));
+    await peer.waitFor(/^sent 19 bytes to /m);
+    peer.endInput();
+    assert.deepEqual(await peer.exit(), OK, peer.transcript());
   });
 
   it('/quit sends what was typed before it, then exits 0 while input is still open', async (t) => {

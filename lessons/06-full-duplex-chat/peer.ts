@@ -35,6 +35,10 @@ interface Address {
   port: number;
 }
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';
 const learns = options.partner === undefined; // then the partner is whoever sent last
@@ -117,7 +121,7 @@ function send(text: string): void {
 function showDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
   const sender = { host: rinfo.address, port: rinfo.port };
   const text = iconv.decode(data, options.encoding, { stripBOM: false });
-  show(`from ${format(sender)}: ${text.replace(/\r?\n$/, '')}`); // nc ends its datagrams with \n
+  show(`from ${format(sender)}: ${printable(text.replace(/\r?\n$/, ''))}`); // nc ends its datagrams with \n
   if (!iconv.encode(text, options.encoding).equals(data)) {
     complain(`the datagram from ${format(sender)} is not valid ${options.encoding} (does the other side use another --encoding?)`);
   }
@@ -205,6 +209,20 @@ function describeBindError(err: NodeJS.ErrnoException): string {
   if (err.code === 'EACCES') return `no permission to bind ${where} (ports below 1024 need privileges)`;
   if (err.code === 'EADDRNOTAVAIL') return `${options.host} is not an address of this machine`;
   return err.message;
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function format({ host, port }: Address): string {
