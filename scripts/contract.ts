@@ -10,6 +10,7 @@ import { checkMarkdownLinks } from './book/links.ts';
 import { type Grade, type GradeOptions, gradeStaged, Staging } from './grader.ts';
 import { README_FILE, tableProblems } from './lesson-table.ts';
 import { type Lesson, loadLessons, REPO_ROOT, solutionDir } from './manifest.ts';
+import { PRINTABLE_SOURCE, printableCopy } from './printable.ts';
 import { codeIncludes } from './regions.ts';
 
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'tests', 'fixtures');
@@ -24,6 +25,55 @@ export const REQUIRED_HEADINGS: [RegExp, string][] = [
 /** What a lesson program may import: it must run when copied anywhere, beside node_modules/iconv-lite. */
 const ALLOWED_IMPORT = (specifier: string): boolean => specifier.startsWith('node:') || specifier === 'iconv-lite';
 const LAN_ADDRESS = /\b(?:192\.168|10\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01]))\.\d{1,3}\.\d{1,3}\b/;
+
+/**
+ * The lessons whose programs the two output rules below (network text through printable(), a
+ * closed stdout or stderr survived) apply to so far: issue 13 brings the UDP lessons first, and
+ * the TCP lessons on another branch. Once every lesson has the shared printable() and the handler,
+ * this becomes 'all' (then new lessons are held to it too, and scripts/lesson-template must have both).
+ */
+export const OUTPUT_RULE_LESSONS: readonly string[] | 'all' = ['01-udp-send', '02-udp-bind', '03-udp-chat', '06-full-duplex-chat'];
+
+/** The line near the top of every lesson program's main flow: its own stdout or stderr closing is no error. */
+export const CLOSED_STREAM_HANDLER = "for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});";
+// A static heuristic for "shows what it received": it listens for datagrams or stream data, and prints.
+const RECEIVES = /\.on\(\s*['"](?:message|data)['"]|for await \(const \w+ of (?:socket|connection|client|conn)\b/;
+const PRINTS = /\bconsole\.(?:log|error|warn|info)\(|process\.std(?:out|err)\.write\(/;
+const CALLS_PRINTABLE = /(?<!function )\bprintable\(/;
+
+/**
+ * What is wrong with how the program `file` (its text `source`) shows network text: a printable()
+ * that is not the canonical one of scripts/printable.ts, or network input printed without calling it.
+ */
+export function networkTextProblems(file: string, source: string): string[] {
+  const problems: string[] = [];
+  const copy = printableCopy(source);
+  if (copy !== undefined && copy !== PRINTABLE_SOURCE) {
+    const ours = copy.split('\n');
+    const canonical = PRINTABLE_SOURCE.split('\n');
+    const line = Math.max(
+      0,
+      ours.findIndex((text, i) => text !== canonical[i]),
+    );
+    problems.push(
+      `${rel(file)}: its printable() is not the shared one (line ${line + 1} of it differs: '${(ours[line] ?? '').trim()}'): copy the function and its comment from scripts/printable.ts, character for character`,
+    );
+  }
+  if (RECEIVES.test(source) && PRINTS.test(source) && !CALLS_PRINTABLE.test(source)) {
+    problems.push(
+      `${rel(file)} prints what it receives from the network without printable(): show every piece of network text through it (copy it from scripts/printable.ts)`,
+    );
+  }
+  return problems;
+}
+
+/** Whether the program `file` (its text `source`) installs the closed-stream handler. */
+export function closedStreamProblems(file: string, source: string): string[] {
+  if (source.split('\n').some((line) => line.trim() === CLOSED_STREAM_HANDLER)) return [];
+  return [
+    `${rel(file)} dies when its stdout or stderr is closed (| head -1): add "${CLOSED_STREAM_HANDLER}" near the top of its main flow`,
+  ];
+}
 
 export interface Rule {
   name: string;
@@ -130,6 +180,14 @@ export const RULES: Rule[] = [
     },
   },
   {
+    name: 'its programs show text from the network through the shared printable()',
+    check: (lesson) => outputRuleSources(lesson).flatMap(([file, source]) => networkTextProblems(file, source)),
+  },
+  {
+    name: 'its programs go on when their stdout or stderr is closed',
+    check: (lesson) => outputRuleSources(lesson).flatMap(([file, source]) => closedStreamProblems(file, source)),
+  },
+  {
     name: 'its solution holds exactly the files the exercise changes, each changed',
     check: (lesson) => {
       const dir = solutionDir(lesson);
@@ -193,6 +251,14 @@ export function readKnownBad(lesson: Lesson): { fixtures: KnownBad[]; problems: 
       fixtures.push({ name, dir: path.join(dir, name), defect: raw.defect!, note: raw.note!, rejectedBy: raw.rejectedBy! });
   }
   return { fixtures, problems };
+}
+
+/** Each program file of the lesson and of its solution with its text, if the output rules apply to the lesson yet. */
+function outputRuleSources(lesson: Lesson): [file: string, source: string][] {
+  if (OUTPUT_RULE_LESSONS !== 'all' && !OUTPUT_RULE_LESSONS.includes(lesson.id)) return [];
+  return [...programFiles(lesson).map((f) => path.join(lesson.dir, f)), ...solutionFiles(lesson)]
+    .filter((file) => existsSync(file))
+    .map((file) => [file, readFileSync(file, 'utf8')]);
 }
 
 /** The solution's files (solutions/NN-slug/*), those there are. */
