@@ -279,9 +279,12 @@ suite(target, 'lesson', () => {
       ['txt.\u202eexe\u2028', 'txt.\\u{202e}exe\\u{2028}'],
       ['\nlistening on 6.6.6.6:66\n', '\\nlistening on 6.6.6.6:66'],
     ];
-    for (const [text, shown] of hostile) {
+    const from = literal(address(LOOPBACK, harness.port));
+    for (const [i, [text, shown]] of hostile.entries()) {
       await harness.send(Buffer.from(text), port, LOOPBACK);
-      await waitForMessage(peer, LOOPBACK, harness.port, shown);
+      await peer.waitFor(new RegExp(`(?:^from ${from}: .*\\n[^]*){${i + 1}}`, 'm'), 'stdout', `${i + 1} line(s) "from HOST:PORT: TEXT"`);
+      const texts = [...peer.stdout.matchAll(new RegExp(`^from ${from}: (.*)$`, 'gm'))].map((m) => m[1]);
+      assert.equal(texts[i], shown, JSON.stringify(text));
     }
     await endsCleanly(peer);
     assert.equal(peer.stdout.match(/^listening on /gm)?.length, 1, `one ready line\n${peer.stdout}`);
