@@ -5,7 +5,9 @@
 //               (https://exercism.org/docs/building/tooling/test-runners/interface)
 //   junit       junit.xml: testsuites > one testsuite per student and lesson > testcase, with the
 //               lesson id as the class name (Node's own junit reporter puts classname="test" on
-//               every case, so same-named tests of different lessons would collide)
+//               every case, so same-named tests of different lessons would collide); the elements
+//               and attributes of the common junit-10.xsd (as in pytest's testing/example_scripts/,
+//               https://cs.symfony.com/doc/schemas/fix/junit-10.xsd), which CI services read
 // Each is a pure function of a Report (scripts/report/model.ts); writeFormats() writes the files.
 // scripts/report/schemas/ holds a JSON Schema of each results.json, checked by tests/formats.test.ts.
 
