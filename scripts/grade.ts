@@ -4,13 +4,17 @@
 //   npm run grade -- --lesson all submissions/           every lesson each student's folder contains
 // The engine is scripts/grader.ts; see README.md, "Grading".
 
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
 import { findSubmissions, type Grade, gradeAll, lessonsFor, Staging } from './grader.ts';
 import { findLesson, loadCourse } from './manifest.ts';
 import { recordWork, workFolder } from './progress.ts';
+import { parseFormats, writeFormats } from './report/formats.ts';
+import { reportFromGrades } from './report/from-grades.ts';
+import { mergeCommand } from './report/merge.ts';
+import { gradingKey, parseShard, shardOf } from './report/shard.ts';
 
 const USAGE = `usage: npm run grade -- LESSON FOLDER... [options]
        npm run grade -- --lesson all FOLDER... [options]
@@ -23,9 +27,14 @@ options:
   --report DIR      write grade-report.json and grade-report.csv into DIR
                     (default: the current folder, when more than one folder is graded)
   --timeout S       stop the tests of one folder after S seconds (default 180)
+  --format F        also write F into the report folder: gradescope, exercism or junit (repeatable)
+  --shard K/N       grade only part K of N of the submissions (merge the parts' reports with
+                    npm run grade -- merge REPORT...)
+  --only NAME       run only the test named NAME (repeatable)
   --help`;
 
 exitQuietlyOnClosedStdout();
+if (process.argv[2] === 'merge') process.exit(mergeCommand(process.argv.slice(3)));
 const { values, positionals } = parseCommandLine('grade', {
   allowPositionals: true,
   options: {
@@ -34,6 +43,9 @@ const { values, positionals } = parseCommandLine('grade', {
     jobs: { type: 'string' },
     report: { type: 'string' },
     timeout: { type: 'string' },
+    format: { type: 'string', multiple: true },
+    shard: { type: 'string' },
+    only: { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
   },
 });
@@ -56,10 +68,13 @@ if (lessonName === 'all') for (const broken of course.broken) console.error(`gra
 const minScore = wholeNumber('--min-score', values['min-score'], 0, 100);
 const jobs = wholeNumber('--jobs', values.jobs, 1, 64);
 const timeoutS = wholeNumber('--timeout', values.timeout, 1, 3600);
+const formats = orUsageError(() => parseFormats(values.format));
+const shard = values.shard === undefined ? undefined : orUsageError(() => parseShard(values.shard!));
 
 let submissions;
 try {
   submissions = findSubmissions(positionals, lessons);
+  if (shard) submissions = shardOf(submissions, (s) => gradingKey(s.student, s.lesson.id), shard.index, shard.count);
 } catch (err) {
   console.error(`grade: ${(err as Error).message}`);
   process.exit(1);
@@ -82,6 +97,7 @@ console.error(
 const grades = await gradeAll(submissions, staging, {
   ...(jobs ? { jobs } : {}),
   timeoutMs: (timeoutS ?? 180) * 1000,
+  ...(values.only ? { only: values.only } : {}),
   onDone: (grade, done) =>
     console.error(
       `  [${done}/${submissions.length}] ${grade.student} ${grade.lesson}: ${grade.passed}/${grade.total} in ${grade.seconds} s`,
@@ -90,7 +106,13 @@ const grades = await gradeAll(submissions, staging, {
 
 if (single) printDetails(grades[0]!);
 else printTable(grades);
-if (values.report !== undefined || !single) writeReports(path.resolve(values.report ?? '.'), grades);
+const report = reportFromGrades(grades, { shard }); // until gradeAll returns the Report itself
+const reportDir = path.resolve(values.report ?? '.');
+if (values.report !== undefined || !single || formats.length > 0 || shard) {
+  mkdirSync(reportDir, { recursive: true });
+  writeReports(reportDir, grades);
+}
+for (const file of writeFormats(report, reportDir, formats)) console.log(`format: ${path.relative(process.cwd(), file) || file}`);
 const below = grades.filter((g) => minScore !== undefined && g.score < minScore);
 if (below.length > 0) {
   console.error(`grade: ${below.length} score${below.length === 1 ? ' is' : 's are'} below --min-score ${minScore}`);
@@ -135,7 +157,7 @@ function printTable(grades: Grade[]): void {
 function writeReports(dir: string, grades: Grade[]): void {
   const json = path.join(dir, 'grade-report.json');
   const csv = path.join(dir, 'grade-report.csv');
-  writeFileSync(json, `${JSON.stringify({ gradedAt: new Date().toISOString(), grades }, null, 2)}\n`);
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   const quote = (cell: string | number): string => `"${String(cell).replaceAll('"', '""')}"`;
   const rows = grades.map((g) =>
     [
@@ -154,6 +176,14 @@ function writeReports(dir: string, grades: Grade[]): void {
   );
   writeFileSync(csv, `student,lesson,passed,total,score,failed tests\n${rows.join('\n')}\n`);
   console.log(`\nreports: ${path.relative(process.cwd(), json) || json}, ${path.relative(process.cwd(), csv) || csv}`);
+}
+
+function orUsageError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    usageError('grade', (err as Error).message);
+  }
 }
 
 function wholeNumber(flag: string, text: string | undefined, min: number, max: number): number | undefined {
