@@ -3,22 +3,36 @@
 //   npm run lesson 04-tcp-server [-- --demo]         start every program in order, prefixed by role
 //   npm run lesson 04-tcp-server server -- --port N  run one program with its own flags (two terminals)
 //   npm run lesson 04-tcp-server -- --exercise       copy its programs to work/04-tcp-server/ to do the exercise
+//   npm run lesson 04-tcp-server -- --watch          grade work/04-tcp-server/ now and on every save
+//   npm run lesson 04-tcp-server -- --reset          start the exercise again (the old folder is kept as a backup)
 // Everything comes from the lesson manifests (lessons/NN-slug/lesson.json).
+//
+// Signals: the programs run in the runner's process group, as programs started from the terminal
+// do, so a Ctrl-C typed in the terminal reaches every one of them at once (and npm passes it on to
+// the runner a second time). The runner never sends a program a second SIGINT, which would cut its
+// own shutdown short: it waits for the programs to end by themselves, and only a signal that can
+// have reached the runner alone (SIGTERM, or a SIGINT still unanswered after a while) is passed on,
+// once.
 
-import { cpSync, existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
-import { type Course, findLesson, type Lesson, loadCourse, type Program, programPath } from './manifest.ts';
+import { type Course, findLesson, type Lesson, loadCourse, type Program, programPath, REPO_ROOT } from './manifest.ts';
+import { type FlagTable, LESSON_FLAGS, programFlags, swallowedFlags, swallowedMessage } from './npm-flags.ts';
 import { workFolder, workStatus } from './progress.ts';
 import { typescriptLoaderArgs } from './run-ts/index.ts';
 import { Child, type ChildOptions } from './runtime/child.ts';
 import { ProgramFailure } from './runtime/failure.ts';
+import { backupFolder, copyLesson, watchFolder } from './work-loop.ts';
 
 const READY_TIMEOUT_MS = 10_000; // a listener that has not bound by then will not
 const DEMO_TIMEOUT_MS = 30_000; // a scripted demo that has not finished by then is stuck
 const STOP_GRACE_MS = 2_000; // after SIGTERM, how long a program may take before SIGKILL
+const SIGINT_GRACE_MS = 3_000; // after Ctrl-C, how long the programs may take to shut down by themselves (07's server: 1 s)
+const PARTNER_GRACE_MS = 3_000; // after its clients ended well, how long a one-client server may take to finish
+const FAILED_PARTNER_GRACE_MS = 500; // ... after they failed: it is waiting for a client that will not come
 const COLOURS = [36, 35, 33, 32, 34]; // cyan, magenta, yellow, green, blue: one per role
 const USE_COLOUR = process.stdout.isTTY === true && !process.env.NO_COLOR;
 
@@ -28,8 +42,13 @@ const USAGE = `usage: npm run lesson [LESSON [ROLE]] [-- OPTIONS]
   npm run lesson 04-tcp-server -- --demo           feed the lesson's scripted input instead (also when stdin is not a terminal)
   npm run lesson 04-tcp-server server -- --port 7788   run one program with its own flags
   npm run lesson 04-tcp-server -- --exercise       copy its programs to work/04-tcp-server/ for the exercise
-LESSON is the full name, its number (04) or its slug (tcp-server).
-options for a whole lesson: --demo, --host HOST, --encoding NAME (passed to every program), --exercise, --help`;
+  npm run lesson 04-tcp-server -- --watch          grade work/04-tcp-server/ now and again on every save
+  npm run lesson 04-tcp-server -- --reset          copy the lesson's programs again, keeping the old folder as a backup
+LESSON is the full name, its number (04) or its slug (tcp-server), or the path of a program
+(lessons/04-tcp-server/server.ts, work/04-tcp-server/server.ts) to run that file as its role.
+options for a whole lesson: --demo, --host HOST, --encoding NAME (passed to every program),
+  --exercise, --watch (--poll: check for changes every second instead of waiting for file events), --reset, --help
+Flags go after --: before it, npm takes them for itself.`;
 
 exitQuietlyOnClosedStdout();
 const children = new Set<Child>();
@@ -38,22 +57,32 @@ process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
 async function main(args: string[]): Promise<void> {
   const course = loadCourse();
   const { lessons } = course;
-  const [name, role] = args.filter((arg, i) => !arg.startsWith('-') && args.slice(0, i).every((a) => !a.startsWith('-')));
+  const positionals = args.filter((arg, i) => !arg.startsWith('-') && args.slice(0, i).every((a) => !a.startsWith('-')));
+  const [name] = positionals;
   if (name === undefined) {
     if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
     else listLessons(course);
     return;
   }
-  const lesson = findLesson(lessons, name);
+  const byPath = findByPath(lessons, name);
+  const lesson = byPath?.lesson ?? findLesson(lessons, name);
   if (!lesson) {
     const broken = findLesson(course.broken, name);
+    if (!broken && byPath === null)
+      usageError('lesson', `${name} is not a program of a lesson; run one by its lesson and role: npm run lesson 04-tcp-server server`);
     usageError('lesson', broken ? broken.problem : `unknown lesson '${name}'; the lessons are: ${lessons.map((l) => l.id).join(', ')}`);
   }
-  if (role !== undefined) {
-    const program = lesson.programs.find((p) => p.role === role);
-    if (!program)
-      usageError('lesson', `unknown role '${role}' in ${lesson.id}; its roles are: ${lesson.programs.map((p) => p.role).join(', ')}`);
-    return runOne(lesson, program, args.slice(2));
+  const roleGiven = byPath ? undefined : positionals[1];
+  const named = byPath?.program ?? lesson.programs.find((p) => p.role === roleGiven);
+  // Before the role is checked: `--encoding utf-8` without `--` leaves `utf-8` where a role would be.
+  const known = named ? programFlags(byPath?.file ?? programPath(lesson, named)) : lessonFlags(lesson);
+  const npm = swallowedFlags(process.env, args, known, named && !byPath ? 2 : 1);
+  if (npm.flags.length > 0) usageError('lesson', swallowedMessage(npm.flags, npm.args));
+  if (byPath) return runOne(lesson, byPath.program, args.slice(1), byPath.file);
+  if (roleGiven !== undefined) {
+    if (!named)
+      usageError('lesson', `unknown role '${roleGiven}' in ${lesson.id}; its roles are: ${lesson.programs.map((p) => p.role).join(', ')}`);
+    return runOne(lesson, named, args.slice(2));
   }
   const { values } = parseCommandLine('lesson', {
     args: args.slice(1),
@@ -62,14 +91,41 @@ async function main(args: string[]): Promise<void> {
       host: { type: 'string' },
       encoding: { type: 'string' },
       exercise: { type: 'boolean', default: false },
+      watch: { type: 'boolean', default: false },
+      poll: { type: 'boolean', default: false },
+      reset: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return console.log(USAGE);
+  if (values.reset) return resetExercise(lesson);
   if (values.exercise) return startExercise(lesson);
+  if (values.watch || values.poll) return watchExercise(lesson, values.poll);
   const shared = [...(values.host ? ['--host', values.host] : []), ...(values.encoding ? ['--encoding', values.encoding] : [])];
-  const demo = values.demo || !process.stdin.isTTY;
+  // Interactive when a person can type; SOCKET_LESSONS_INTERACTIVE=1 makes it so for the runner's tests.
+  const demo = values.demo || (!process.stdin.isTTY && process.env.SOCKET_LESSONS_INTERACTIVE !== '1');
   process.exitCode = await runLesson(lesson, shared, demo);
+}
+
+/** The runner's flags and every program's: what npm may have taken from a whole-lesson command. */
+function lessonFlags(lesson: Lesson): FlagTable {
+  const flags = new Map(LESSON_FLAGS);
+  for (const program of lesson.programs) for (const [flag, value] of programFlags(programPath(lesson, program))) flags.set(flag, value);
+  return flags;
+}
+
+/**
+ * `npm run lesson lessons/04-tcp-server/server.ts` (what `node FILE` would have been, which Node 20
+ * cannot run): the lesson whose folder name the path's folder has, and the role whose file it is.
+ * Also a student's copy (work/04-tcp-server/server.ts). null: a path, but not of a lesson program.
+ */
+function findByPath(lessons: Lesson[], name: string): { lesson: Lesson; program: Program; file: string } | null | undefined {
+  if (!/\.[cm]?[jt]s$/.test(name) && !name.includes('/') && !name.includes('\\')) return undefined;
+  const file = path.resolve(name);
+  const lesson = lessons.find((l) => l.id === path.basename(path.dirname(file)));
+  const program = lesson?.programs.find((p) => p.file === path.basename(file));
+  if (!lesson || !program || !existsSync(file)) return /\.[cm]?[jt]s$/.test(name) ? null : undefined;
+  return { lesson, program, file };
 }
 
 function listLessons({ lessons, broken }: Course): void {
@@ -92,49 +148,181 @@ function listLessons({ lessons, broken }: Course): void {
 /** The student's loop: a copy of the lesson's programs in work/ (git-ignored) to edit, then grade. */
 function startExercise(lesson: Lesson): void {
   const dir = workFolder(lesson);
-  const where = path.relative(process.cwd(), dir);
+  const where = shown(dir);
   if (existsSync(dir)) {
-    console.log(`${where} already exists; your work there is kept (delete the folder to start again).`);
+    console.log(
+      `${where} already exists; your work there is kept (npm run lesson ${lesson.id} -- --reset starts again, keeping a backup).`,
+    );
   } else {
-    // The programs and what they use (08's sample files); not the README, manifest or tests.
-    const skip = new Set(['README.md', 'lesson.json', `${lesson.id}.test.ts`]);
-    cpSync(lesson.dir, dir, { recursive: true, filter: (source) => source === lesson.dir || !skip.has(path.relative(lesson.dir, source)) });
+    copyLesson(lesson, dir);
     console.log(`Copied the programs of ${lesson.id} to ${where}/.`);
   }
+  explainExercise(lesson, where);
+}
+
+function explainExercise(lesson: Lesson, where: string): void {
   console.log(
     `\nExercise: ${lesson.exercise.title}\n  ${lesson.exercise.summary}\n  Edit: ${lesson.exercise.files.map((f) => path.join(where, f)).join(', ')}`,
   );
-  console.log(`\nGrade your work (each failure of the same exercise test shows one more hint):\n  npm run grade -- ${lesson.id} ${where}`);
+  console.log(
+    `\nGrade your work (each failure of the same exercise test shows one more hint):\n  npm run lesson ${lesson.id} -- --watch    (again on every save)\n  npm run grade -- ${lesson.id} ${where}`,
+  );
+}
+
+/** --reset: the work folder moves aside as a backup, and the lesson's programs are copied again. */
+function resetExercise(lesson: Lesson): void {
+  const dir = workFolder(lesson);
+  if (existsSync(dir)) {
+    const backup = backupFolder(dir);
+    try {
+      renameSync(dir, backup);
+    } catch (err) {
+      console.error(`lesson: could not move ${shown(dir)} aside: ${(err as Error).message} (is a program still running from it?)`);
+      process.exit(1);
+    }
+    console.log(`Moved your work to ${shown(backup)}/ (a backup: nothing is deleted).`);
+  }
+  copyLesson(lesson, dir);
+  console.log(`Copied the programs of ${lesson.id} to ${shown(dir)}/ again.`);
+  explainExercise(lesson, shown(dir));
+}
+
+/**
+ * --watch: grades the work folder now and after every save, through `npm run grade` (its script,
+ * run as npm runs it), so its output and hints appear as they do there. One grading at a time: a
+ * save during a grading makes one more grading after it. Ctrl-C ends it, with exit 0.
+ */
+async function watchExercise(lesson: Lesson, poll: boolean): Promise<void> {
+  const dir = workFolder(lesson);
+  const where = shown(dir);
+  if (!existsSync(dir)) {
+    console.error(`lesson: ${where} does not exist yet; start the exercise with: npm run lesson ${lesson.id} -- --exercise`);
+    process.exit(1);
+  }
+  let grading: Child | undefined;
+  let again = false;
+  let stopping = false;
+  const grade = (): void => {
+    if (stopping) return;
+    if (grading) {
+      again = true;
+      return;
+    }
+    say(`grading: npm run grade -- ${lesson.id} ${where}`);
+    const child = new Child([process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'grade.ts'), lesson.id, where], {
+      name: 'grade',
+      stdin: 'ignore',
+      onFlood: 'tail',
+      checkLeftovers: false,
+      who: 'lesson',
+      onLine: { stdout: (line) => console.log(line), stderr: (line) => console.error(line) },
+    });
+    grading = child;
+    children.add(child);
+    void child.exited.then(() => {
+      children.delete(child);
+      grading = undefined;
+      if (stopping) return;
+      if (again) {
+        again = false;
+        return grade();
+      }
+      say(`waiting for you to save a file in ${where} (Ctrl-C ends)`);
+    });
+  };
+  const watcher = watchFolder(dir, grade, poll);
+  say(`watching ${where}${watcher.how === 'polling' ? ' (looking for changes every second)' : ''}: it is graded now and after every save`);
+  grade();
+  await new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      if (stopping) return; // npm passes the terminal's Ctrl-C on again
+      stopping = true;
+      watcher.close();
+      // The grader runs in a process group of its own (the terminal's Ctrl-C does not reach it): stop it.
+      void (grading?.stop(STOP_GRACE_MS) ?? Promise.resolve()).then(() => resolve());
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  });
+  say('stopped watching');
+  process.exitCode = 0;
+}
+
+/** A path as the user would type it: relative to the current folder when inside it. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
 /** Two-terminal mode: one program, the user's own flags, the terminal as its stdin and stdout. */
-async function runOne(lesson: Lesson, program: Program, args: string[]): Promise<void> {
-  const child = launch(lesson, program, args, { stdio: 'inherit' });
-  // The terminal sends Ctrl-C to the program too; forwarding covers a SIGTERM sent to us alone.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.signal(signal));
+async function runOne(lesson: Lesson, program: Program, args: string[], file?: string): Promise<void> {
+  const child = launch(lesson, program, args, { stdio: 'inherit' }, file);
+  let passedOn = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (passedOn) return; // npm passes the terminal's Ctrl-C on to us again: the program has had its one
+    passedOn = true;
+    if (signal !== 'SIGINT') return child.signal(signal); // sent to us alone: pass it on, once
+    // Ctrl-C in the terminal reached the program with us: a second SIGINT would cut its shutdown
+    // short. Only a program still running after a while cannot have had it (a SIGINT sent to us alone).
+    const timer = setTimeout(() => child.signal('SIGINT'), SIGINT_GRACE_MS);
+    void child.exited.then(() => clearTimeout(timer));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   const { code, signal } = await child.exited;
+  // The program's own exit code: 0 for a server that shut down cleanly on Ctrl-C.
   process.exitCode = code ?? 128 + (signal ? os.constants.signals[signal] : 0);
+}
+
+/** How a whole-lesson run ended: its exit code and its one last line. */
+interface Outcome {
+  code: number;
+  line: string;
 }
 
 /** Starts every program in manifest order; a listener first, on port 0, the others pointed at its port. */
 async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promise<number> {
   const running = new Map<string, Running>();
-  const stopAll = (): Promise<void> => stop([...running.values()]);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      say(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping every program`);
-      void stopAll().then(() => process.exit(130));
-    });
-  }
-  const deadline = demo
-    ? setTimeout(() => void fail(`the demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s`), DEMO_TIMEOUT_MS)
-    : undefined;
-  async function fail(reason: string): Promise<never> {
-    say(`error: ${reason}`, true);
-    await stopAll();
-    process.exit(1);
-  }
+  let interrupted = false;
+  const interruption = new Promise<Outcome>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (interrupted) return; // npm passes the terminal's Ctrl-C on to us again: one is enough
+      interrupted = true;
+      void interrupt(signal, [...running.values()]).then(resolve);
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  });
+  const terminal = demo ? undefined : new Terminal();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Outcome>((resolve) => {
+    if (demo) timer = setTimeout(() => resolve(failed(`the demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s`)), DEMO_TIMEOUT_MS);
+  });
+  const first = await Promise.race([playLesson(lesson, shared, running, terminal), deadline, interruption]);
+  clearTimeout(timer);
+  // Once a signal has come, the run ends as the signal says, whatever the programs did meanwhile.
+  const outcome = interrupted ? await interruption : first;
+  if (!interrupted) await stop([...running.values()]);
+  terminal?.close(); // the terminal reader must not keep the process alive
+  say(outcome.line, outcome.code !== 0);
+  return outcome.code;
+}
 
+function failed(reason: string): Outcome {
+  return { code: 1, line: `error: ${reason}` };
+}
+
+/**
+ * Ctrl-C typed in the terminal has reached every program with us (one process group): each gets
+ * a while to shut down by itself, as it would alone, and only what is left is stopped. Any other
+ * signal came to us alone, so the programs are stopped at once (SIGTERM, once).
+ */
+async function interrupt(signal: NodeJS.Signals, runs: Running[]): Promise<Outcome> {
+  if (signal === 'SIGINT') await endedWithin(runs, SIGINT_GRACE_MS);
+  await stop(runs);
+  const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+  return { code: 128 + os.constants.signals[signal], line: `${name}: every program has stopped` };
+}
+
+/** The run itself: start, feed the input (scripted or typed), wait for the end, and say how it went. */
+async function playLesson(lesson: Lesson, shared: string[], running: Map<string, Running>, terminal?: Terminal): Promise<Outcome> {
   try {
     for (const program of lesson.programs) {
       const args = [...(program.listens ? ['--port', '0'] : []), ...expand(program.args ?? [], running)];
@@ -143,31 +331,60 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
       if (program.listens) run.port = await run.ready();
     }
   } catch (err) {
-    return fail((err as Error).message);
+    return failed((err as Error).message);
   }
 
   const inputRoles = lesson.programs.filter((p) => p.interactive).map((p) => running.get(p.role)!);
-  if (demo) {
+  if (terminal) {
+    terminal.forward(inputRoles);
+  } else {
     try {
       await feedDemo(lesson, running);
     } catch (err) {
-      return fail((err as Error).message);
+      return failed((err as Error).message);
     }
     inputRoles.forEach((run) => run.child.endInput());
-  } else {
-    forwardTerminal(inputRoles);
   }
 
-  // The lesson is over when every program that ends by itself has ended; servers that loop are stopped then.
-  const finite = [...running.values()].filter((run) => !run.program.keepsRunning);
-  await Promise.all(finite.map((run) => run.exit));
-  await stopAll();
-  clearTimeout(deadline);
-  process.stdin.destroy(); // the terminal reader must not keep the process alive
-  const failed = [...running.values()].filter((run) => !run.endedWell());
-  for (const run of failed) say(`${run.program.role} ${describeExit(run)}`, true);
-  if (failed.length === 0) say('done: every program finished');
-  return failed.length === 0 ? 0 : 1;
+  // The lesson is over when every program that ends by itself has ended; servers that loop are
+  // stopped then. A server that waits for one client (04) waits for ever once that client has
+  // gone without talking to it: when every client has ended, it gets a moment, then is stopped.
+  const runs = [...running.values()];
+  const finite = runs.filter((run) => !run.program.keepsRunning);
+  const clients = finite.filter((run) => !run.program.listens);
+  const servers = finite.filter((run) => run.program.listens);
+  let leftWaiting: Running[] = [];
+  if (clients.length === 0) {
+    await Promise.all(finite.map((run) => run.exit));
+  } else {
+    await Promise.all(clients.map((run) => run.exit));
+    const clientsWell = clients.every((run) => run.status?.code === 0);
+    leftWaiting = await endedWithin(servers, clientsWell ? PARTNER_GRACE_MS : FAILED_PARTNER_GRACE_MS);
+  }
+  await stop(runs);
+  return summary(lesson, runs, leftWaiting, terminal?.nothingTyped() ?? false);
+}
+
+/**
+ * The one line that ends a run, and its exit code. Typing nothing (Ctrl-D, or Enter on an empty
+ * line) is a choice, not a failure: a program that then refuses to run without input (exit 1, one
+ * line, no stack trace) ends the run calmly, with exit 0. Anything else that did not end well is 1.
+ */
+function summary(lesson: Lesson, runs: Running[], leftWaiting: Running[], nothingTyped: boolean): Outcome {
+  const failures = runs.filter((run) => !run.endedWell() && !leftWaiting.includes(run));
+  if (failures.length === 0 && leftWaiting.length === 0) return { code: 0, line: 'done: every program finished' };
+  // With a server left waiting, its clients are named with it: "the client ended (exit code 1) before the server was done".
+  const clients = leftWaiting.length > 0 ? runs.filter((run) => !run.program.keepsRunning && !run.program.listens) : [];
+  const parts = failures.filter((run) => !clients.includes(run)).map((run) => `the ${run.program.role} ${describeEnd(run)}`);
+  if (leftWaiting.length > 0) {
+    const waiting = leftWaiting.map((run) => run.program.role).join(' and ');
+    const ended = clients.map((run) => `the ${run.program.role} ${describeEnd(run)}`).join(' and ');
+    parts.unshift(`${ended} before the ${waiting} ${leftWaiting.length > 1 ? 'were' : 'was'} done; stopped the ${waiting}`);
+  }
+  const calm = nothingTyped && failures.every((run) => run.status?.code === 1 && !run.crashed);
+  if (!calm) return { code: 1, line: parts.join('; ') };
+  const again = `type a line next time, or watch the demo: npm run lesson ${lesson.id} -- --demo`;
+  return { code: 0, line: `nothing was typed: ${parts.join('; ')} (${again})` };
 }
 
 /** Demo mode: each scripted line goes to its role, once the output it waits for has appeared. */
@@ -184,6 +401,8 @@ async function feedDemo(lesson: Lesson, running: Map<string, Running>): Promise<
 class Running {
   port: number | undefined;
   stoppedByUs = false;
+  /** It printed a stack trace: a crash, never a calm refusal of empty input. */
+  crashed = false;
   readonly child: Child;
   readonly exit: Promise<unknown>;
 
@@ -195,7 +414,13 @@ class Running {
   ) {
     const prefix = paint(`[${program.role}]`, COLOURS[index % COLOURS.length]!);
     this.child = launch(lesson, program, args, {
-      onLine: { stdout: (line) => console.log(`${prefix} ${line}`), stderr: (line) => console.error(`${prefix} ${paint(line, 31)}`) },
+      onLine: {
+        stdout: (line) => console.log(`${prefix} ${line}`),
+        stderr: (line) => {
+          if (/^\s+at \S/.test(line)) this.crashed = true;
+          console.error(`${prefix} ${paint(line, 31)}`);
+        },
+      },
     });
     this.exit = this.child.exited;
   }
@@ -231,8 +456,8 @@ class Running {
 }
 
 /** Starts a program of the lesson through scripts/run-ts (transpiled once, cached), not --import tsx: a third of the start-up time. */
-function launch(lesson: Lesson, program: Program, args: string[], options: Partial<ChildOptions>): Child {
-  const child = new Child([process.execPath, ...typescriptLoaderArgs(), programPath(lesson, program)], {
+function launch(lesson: Lesson, program: Program, args: string[], options: Partial<ChildOptions>, file?: string): Child {
+  const child = new Child([process.execPath, ...typescriptLoaderArgs(), file ?? programPath(lesson, program)], {
     name: program.role,
     args,
     group: false, // in our process group, as a program started from the terminal: Ctrl-C reaches it too
@@ -270,25 +495,57 @@ function expand(args: string[], running: Map<string, Running>): string[] {
  * Interactive mode: each line typed goes to the first interactive program, or to another one when
  * it starts with `@role ` (two chat peers in one terminal); Ctrl-D ends every program's input.
  */
-function forwardTerminal(roles: Running[]): void {
-  const [first] = roles;
-  if (!first) return;
-  const others = roles.length > 1 ? `; start a line with @${roles[1]!.program.role} to type for ${roles[1]!.program.role}` : '';
-  say(`${first.program.hint ?? `type a line for ${first.program.role}`}${others} (Ctrl-D ends the input, Ctrl-C stops everything)`);
-  // terminal: false leaves Ctrl-C to the terminal, which signals us and every program together.
-  const input = createInterface({ input: process.stdin, terminal: false });
-  input.on('line', (line) => {
-    const addressed = /^@(\S+) ?(.*)$/.exec(line);
-    const to = addressed ? roles.find((run) => run.program.role === addressed[1]) : first;
-    if (!to)
-      return say(
-        `no interactive role '${addressed![1]}'; the roles you can type for: ${roles.map((r) => r.program.role).join(', ')}`,
-        true,
-      );
-    to.child.writeLine(addressed ? addressed[2]! : line);
-  });
-  input.on('close', () => roles.forEach((run) => run.child.endInput()));
-  void Promise.all(roles.map((run) => run.exit)).then(() => input.close());
+class Terminal {
+  private readonly typed: string[] = [];
+  private input: Interface | undefined;
+
+  forward(roles: Running[]): void {
+    const [first] = roles;
+    if (!first) return;
+    // terminal: false leaves Ctrl-C to the terminal, which signals us and every program together.
+    const input = createInterface({ input: process.stdin, terminal: false });
+    this.input = input;
+    const others = roles.length > 1 ? `; start a line with @${roles[1]!.program.role} to type for ${roles[1]!.program.role}` : '';
+    say(`${first.program.hint ?? `type a line for ${first.program.role}`}${others} (Ctrl-D ends the input, Ctrl-C stops everything)`);
+    input.on('line', (line) => {
+      const addressed = /^@(\S+) ?(.*)$/.exec(line);
+      const to = addressed ? roles.find((run) => run.program.role === addressed[1]) : first;
+      if (!to)
+        return say(
+          `no interactive role '${addressed![1]}'; the roles you can type for: ${roles.map((r) => r.program.role).join(', ')}`,
+          true,
+        );
+      const text = addressed ? addressed[2]! : line;
+      this.typed.push(text);
+      to.child.writeLine(text);
+    });
+    input.on('close', () => roles.forEach((run) => run.child.endInput()));
+    void Promise.all(roles.map((run) => run.exit)).then(() => input.close());
+  }
+
+  /** Nothing but empty lines, or no line at all (Ctrl-D at once). */
+  nothingTyped(): boolean {
+    return this.typed.every((line) => line.trim() === '');
+  }
+
+  close(): void {
+    this.input?.close();
+    process.stdin.destroy();
+  }
+}
+
+/** Resolves once every run has ended or `ms` has passed, with the runs still running then. */
+async function endedWithin(runs: Running[], ms: number): Promise<Running[]> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(runs.map((run) => run.exit)), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+  return runs.filter((run) => run.status === undefined);
+}
+
+function describeEnd(run: Running): string {
+  const status = run.status;
+  if (!status) return 'is still running';
+  return status.signal ? `was killed by ${status.signal}` : `ended (exit code ${status.code})`;
 }
 
 function describeExit(run: Running): string {

@@ -1,6 +1,6 @@
 // The one process runtime: every program the harness, the runner, the grader and the benchmark
-// start is a Child. By default it runs in a process group of its own, so stopping it stops whatever
-// it started; its output is kept, capped (a program that floods is stopped, or only the tail is
+// start is a Child. By default it runs in a process group of its own (on Windows, which has none:
+// its process tree, see processes.ts), so stopping it stops whatever it started; its output is kept, capped (a program that floods is stopped, or only the tail is
 // kept); waits for a line or for the exit are bounded and fail with a typed ProgramFailure holding
 // the output so far; and a program that exits by itself must leave its group empty.
 
@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Failure, type FailureKind, ProgramFailure } from './failure.ts';
-import { groupAlive, signalGroup } from './processes.ts';
+import { groupAlive, hasProcessGroups, signalGroup } from './processes.ts';
 
 /** The ready line every listening program prints once it has bound: the only copy of this pattern. */
 export const READY_LINE = /^listening on (\S+):(\d+)\s*$/m;
@@ -104,7 +104,10 @@ export class Child {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: inherit ? 'inherit' : [options.stdin ?? 'pipe', 'pipe', 'pipe'],
-      detached: group, // its own process group, so stop() reaches any process it started
+      // Its own process group, so stop() reaches any process it started. Not on Windows, which has
+      // no groups (detached there means a console window of its own): stop() ends its tree instead.
+      detached: group && hasProcessGroups(),
+      windowsHide: true,
     });
     if (!inherit) {
       for (const stream of ['stdout', 'stderr'] as const) {
@@ -397,6 +400,7 @@ export async function runCommand(
   }, options.timeoutMs);
   const exit = await child.exited;
   clearTimeout(timer);
-  if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL'); // anything it left in its group
+  // Anything it left in its group (POSIX; on Windows a tree whose first process has gone cannot be found).
+  if (child.pid !== undefined && hasProcessGroups()) signalGroup(child.pid, 'SIGKILL');
   return { ...exit, stdout: child.stdout, stderr: child.stderr, timedOut };
 }
