@@ -334,8 +334,8 @@ export class Child {
 }
 
 /** What node, the TypeScript loader or Python prints when a program cannot even be loaded. */
-const START_ERROR =
-  /^(SyntaxError: |Error \[ERR_MODULE_NOT_FOUND\]|TypeError \[ERR_UNKNOWN_FILE_EXTENSION\]|Error: Cannot find module |ModuleNotFoundError: )|Transform failed with \d+ error/m;
+export const START_ERROR =
+  /^(SyntaxError: |IndentationError: |TabError: |Error \[ERR_MODULE_NOT_FOUND\]|TypeError \[ERR_UNKNOWN_FILE_EXTENSION\]|Error: Cannot find module |ModuleNotFoundError: |ImportError: )|Transform failed with \d+ error|can't open file .*No such file or directory/m;
 
 export function describeExit(exit: Exit | undefined): string {
   if (!exit) return 'still running';
@@ -343,10 +343,58 @@ export function describeExit(exit: Exit | undefined): string {
 }
 
 /**
- * `promise`, or a 'timed-out' failure after `ms` naming `what` (and `detail()`, the output so far);
- * with `child`, the failure names that program.
+ * How long a harness wait goes on after every program it depends on has exited: what they sent
+ * before exiting is already in the system's buffers, so this only lets the event loop read it.
  */
-export async function withTimeout<T>(promise: Promise<T>, what: string, detail?: () => string, child?: Child, ms = WAIT_MS): Promise<T> {
+export const EXIT_GRACE_MS = 300;
+
+/**
+ * Resolves with the program that explains a wait's failure once every one of `programs` has
+ * exited (the first that ended badly, else the first), after EXIT_GRACE_MS and one more turn of
+ * the event loop's poll phase, so that anything they sent has been read; never resolves for none.
+ */
+export function allExited(programs: Child[]): { promise: Promise<Child>; cancel: () => void } {
+  let cancelled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<Child>((resolve) => {
+    if (programs.length === 0) return;
+    void Promise.all(programs.map((p) => p.exited)).then(() => {
+      if (cancelled) return;
+      timer = setTimeout(
+        () =>
+          // setImmediate runs after the poll phase: socket events already in the system are handled first.
+          setImmediate(() => {
+            if (cancelled) return;
+            const bad = programs.find((p) => p.exitStatus?.code !== 0 || p.exitStatus.signal !== null);
+            resolve(bad ?? programs[0]!);
+          }),
+        EXIT_GRACE_MS,
+      );
+    });
+  });
+  return {
+    promise,
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * `promise`, or a 'timed-out' failure after `ms` naming `what` (and `detail()`, the output so far);
+ * with `child`, the failure names that program. With `dependsOn`, the programs that alone can make
+ * `promise` settle (the test's programs, for a wait on the network): once all of them have exited,
+ * it fails at once as 'exited-early', naming the one that ended badly, instead of waiting out `ms`.
+ */
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  what: string,
+  detail?: () => string,
+  child?: Child,
+  ms = WAIT_MS,
+  dependsOn: Child[] = [],
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -358,10 +406,20 @@ export async function withTimeout<T>(promise: Promise<T>, what: string, detail?:
       );
     }, ms);
   });
+  const exits = allExited(dependsOn);
+  const ended = exits.promise.then((program): never => {
+    const exit = describeExit(program.exitStatus);
+    throw program.failure(
+      'exited-early',
+      `${program.name} exited (${exit}) while the test waited for ${what}${detail ? `; ${detail()}` : ''}\n${program.transcript()}`,
+      { what, actual: exit, waitedOnPeer: true },
+    );
+  });
   try {
-    return await Promise.race([promise, timeout]);
+    return await Promise.race([promise, timeout, ended]);
   } finally {
     clearTimeout(timer);
+    exits.cancel();
   }
 }
 

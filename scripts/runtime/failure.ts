@@ -34,6 +34,8 @@ export interface Failure {
   actual?: string;
   /** How long the wait that ran out was. */
   waitedMs?: number;
+  /** A wait of the harness (a connection, bytes, a datagram) given up because the program had exited. */
+  waitedOnPeer?: boolean;
 }
 
 /** Set by scripts/results.ts for the test processes whose results it reads. */
@@ -50,6 +52,7 @@ export class ProgramFailure extends Error implements Failure {
   declare readonly expected?: string;
   declare readonly actual?: string;
   declare readonly waitedMs?: number;
+  declare readonly waitedOnPeer?: boolean;
 
   /** `text` is the whole message a person reads, the program's output included. */
   constructor(text: string, failure: Failure) {
@@ -61,9 +64,9 @@ export class ProgramFailure extends Error implements Failure {
 
   /** The fields, as data. */
   get failure(): Failure {
-    const { kind, program, command, input, what, expected, actual, waitedMs } = this;
+    const { kind, program, command, input, what, expected, actual, waitedMs, waitedOnPeer } = this;
     return Object.fromEntries(
-      Object.entries({ kind, program, command, input, what, expected, actual, waitedMs }).filter(([, v]) => v !== undefined),
+      Object.entries({ kind, program, command, input, what, expected, actual, waitedMs, waitedOnPeer }).filter(([, v]) => v !== undefined),
     ) as unknown as Failure;
   }
 }

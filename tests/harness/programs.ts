@@ -37,8 +37,30 @@ export function startCommand(t: TestContext, name: string, argv: string[], cwd: 
   return contain(t, new Child(argv, { name, cwd, stdin: 'ignore' }));
 }
 
+/** The programs each test started, so that a harness wait on the network can stop once they have all exited. */
+const started = new WeakMap<TestContext, Child[]>();
+/** The test a harness socket belongs to (connectTcp, a TcpListener's connections, a UDP peer). */
+const owners = new WeakMap<object, TestContext>();
+
+/** The programs `t` has started so far (for withTimeout's dependsOn). */
+export function programsOf(t: TestContext | undefined): Child[] {
+  return t ? [...(started.get(t) ?? [])] : [];
+}
+
+/** Remembers that `socket` (or any harness peer) belongs to the test `t`. */
+export function ownedBy<T extends object>(socket: T, t: TestContext): T {
+  owners.set(socket, t);
+  return socket;
+}
+
+/** The programs of the test that owns `socket`, if it is known. */
+export function programsFor(socket: object): Child[] {
+  return programsOf(owners.get(socket));
+}
+
 /** Kills the program when the test ends, and fails the test if it flooded or left a process behind. */
 function contain(t: TestContext, program: Child): Child {
+  started.set(t, [...(started.get(t) ?? []), program]);
   t.after(async () => {
     await program.stop();
     const finding = program.findingFailure();
