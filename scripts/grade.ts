@@ -281,7 +281,7 @@ function writeReports(dir: string, result: Report): void {
         .filter((t) => t.status !== 'pass')
         .map((t) => t.name)
         .join('; '),
-      g.reason ?? '',
+      (g.reason ?? '').split('\n').join(' | '),
     ]
       .map(quote)
       .join(','),

@@ -157,7 +157,8 @@ export class Staging {
 
   constructor() {
     mkdirSync(STAGING_PARENT, { recursive: true });
-    this.root = mkdtempSync(path.join(STAGING_PARENT, '.grading-'));
+    // Named after this process, so that a folder outliving its grader can be told from one still in use.
+    this.root = mkdtempSync(path.join(STAGING_PARENT, `.grading-${process.pid}-`));
   }
 
   /** Copies a submission (without node_modules or .git; over its base, if any) to a fresh folder and returns it. */
@@ -261,8 +262,14 @@ export async function gradeStaged(submission: Submission, staged: string, option
       ...(options.only ? { only: options.only } : {}),
     });
     const checks = testComments(testFile);
+    let commands = new Map<string, string[]>();
+    try {
+      commands = readCommands(lesson.dir, staged);
+    } catch {
+      // reported by the tests
+    }
     for (const result of results) {
-      const test = explain(result, lesson);
+      const test = explain(result, lesson, commands);
       if (result.status === 'error' && result.name === path.basename(testFile)) {
         status = result.timeLimitMs !== undefined ? 'partial' : 'error';
         reason = clean(
@@ -336,7 +343,8 @@ export function scoreTests(
   const scoredSuite = assignment === 'exercise' ? 'exercise' : 'lesson';
   for (const test of tests) {
     if (test.suite === 'grader') continue;
-    test.role = test.suite === scoredSuite ? 'scored' : 'regression';
+    // A port runs no exercise test; one given anyway counts for nothing.
+    test.role = test.suite === scoredSuite ? 'scored' : test.suite === 'lesson' ? 'regression' : 'note';
   }
   const scored = tests.filter((t) => t.role === 'scored');
   const explicit = new Map<Counted, number>();
@@ -442,9 +450,15 @@ async function startProblem(lesson: Lesson, staged: string, missing: string[]): 
       checkLeftovers: false,
       who: 'grader',
     });
+    // Anything on stdout (its usage, a ready line) means it started: no need to wait for more.
     let timer: NodeJS.Timeout | undefined;
+    const printed = child.waitFor(/\S/, 'stdout', 'anything', START_CHECK_MS).then(
+      () => undefined,
+      () => undefined,
+    );
     const ran = await Promise.race([
       child.exited,
+      printed.then(() => child.exitStatus),
       new Promise((resolve) => (timer = setTimeout(() => resolve(undefined), START_CHECK_MS))),
     ]);
     clearTimeout(timer);
@@ -452,7 +466,8 @@ async function startProblem(lesson: Lesson, staged: string, missing: string[]): 
     const failed = child.startError !== undefined || (ran !== undefined && child.exitStatus?.code !== 0 && START_ERROR.test(child.stderr));
     if (!failed) return undefined;
     const why = child.startError ? `could not start: ${child.startError.message}` : firstErrorLines(child.stderr);
-    return { file, reason: `${command ? command.join(' ') : file} did not start (\`${showCommand(child.command)}\`):\n${why}` };
+    const shownCommand = showCommand(child.command.slice(0, -2)); // without the --port 0 added for safety
+    return { file, reason: `${command ? command.join(' ') : file} did not start (\`${shownCommand}\`):\n${why}` };
   });
   return (await Promise.all(checks)).find((problem) => problem !== undefined);
 }
@@ -582,13 +597,13 @@ export async function gradeAll(
 // ---- messages that teach ----
 
 /** Splits a failure into its first lines and the programs' output, and adds what to look at. */
-export function explain(result: TestResult, lesson: Lesson): ReportTest {
+export function explain(result: TestResult, lesson: Lesson, commands = new Map<string, string[]>()): ReportTest {
   const suite = result.suite.endsWith('exercise') ? 'exercise' : 'lesson';
   const base = { name: result.name, suite, role: 'scored' as TestRole, points: 0, maxPoints: 0 } as const;
   if (result.status === 'pass' || !result.message) return { ...base, status: result.status };
   const [text, ...rest] = result.message.split(/\n(?=--- )/);
   const output = rest.join('\n').trim();
-  const message = [advice(result, lesson), ...text!.split('\n').slice(0, 8)].filter(Boolean).join('\n');
+  const message = [advice(result, lesson, commands), ...text!.split('\n').slice(0, 8)].filter(Boolean).join('\n');
   const failure = result.failure;
   const command = failure?.command ? showCommand(failure.command) : undefined;
   return {
@@ -603,15 +618,28 @@ export function explain(result: TestResult, lesson: Lesson): ReportTest {
 }
 
 /** What to look at, chosen by the kind of failure the harness reported (none for a plain assertion). */
-function advice(result: TestResult, lesson: Lesson): string | undefined {
+function advice(result: TestResult, lesson: Lesson, commands: Map<string, string[]>): string | undefined {
   if (result.timeLimitMs !== undefined)
     return 'The tests were stopped at the time limit — does a program wait for input or a connection for ever?';
   const failure = result.failure;
   if (!failure) return undefined;
   const file = failure.program;
-  const role = lesson.programs.find((p) => p.file === file)?.role;
+  // A programs.json command is named by its own file (server.py): find its role by the command.
+  const commanded = [...commands].find(([, command]) => failure.command && command.every((arg, i) => failure.command![i] === arg));
+  const role = lesson.programs.find((p) => p.file === file || p.file === commanded?.[0])?.role;
   const who = role ? `the ${role} (${file})` : (file ?? 'the program');
   const seconds = `${(failure.waitedMs ?? 0) / 1000} s`;
+  const name = (program: string): string => {
+    const found = lesson.programs.find((p) => p.file === program || commands.get(p.file)?.some((arg) => arg === program));
+    return found ? `the ${found.role} (${program})` : program;
+  };
+  const waiting = failure.kind === 'wrong-output' || failure.kind === 'timed-out' || failure.kind === 'no-ready-line';
+  // While one program waited, another looped on the CPU or stayed silent: the advice names that one.
+  if (waiting && failure.busy?.length)
+    return `${name(failure.busy[0]!)} kept the CPU busy while ${who} waited ${seconds} for ${failure.what ?? 'it'} — look for a loop in ${failure.busy[0]} that never waits for the network.`;
+  const listener = lesson.programs.find((p) => p.file === file || p.file === commanded?.[0])?.listens;
+  if (failure.kind === 'wrong-output' && !listener && failure.running?.length)
+    return `${who} did not print ${failure.what} within ${seconds} while ${name(failure.running[0]!)} still ran: did ${failure.running[0]} answer? Compare both programs' output with "What the programs print" in the lesson's README.`;
   switch (failure.kind) {
     case 'wrong-port':
       return 'It must bind the port given by --port and print that port in its ready line.';
@@ -624,7 +652,9 @@ function advice(result: TestResult, lesson: Lesson): string | undefined {
     case 'no-ready-line':
       return `${who} printed no ready line within ${seconds} — does it print \`listening on HOST:PORT\` after binding \`--port\`?`;
     case 'exited-early':
-      return `${who} ended (${failure.actual}) before printing ${failure.what} — its stderr below says why.`;
+      return failure.waitedOnPeer
+        ? `${who} ended (${failure.actual}) while the test waited for ${failure.what} — its stderr below says why.`
+        : `${who} ended (${failure.actual}) before printing ${failure.what} — its stderr below says why.`;
     case 'wrong-output':
       return `${who} did not print ${failure.what} within ${seconds} — compare its output with "What the programs print" in the lesson's README.`;
     case 'wrong-exit-code':
@@ -636,7 +666,9 @@ function advice(result: TestResult, lesson: Lesson): string | undefined {
     case 'refused':
       return 'Nothing accepted the connection on the port of the ready line — does it print the port it really bound?';
     case 'timed-out':
-      return `Nothing happened within ${seconds} while the test waited for ${failure.what}.`;
+      return file
+        ? `Nothing happened within ${seconds} while the test waited for ${failure.what} from ${who}.`
+        : `Nothing happened within ${seconds} while the test waited for ${failure.what}.`;
     default:
       return unknownKind(failure.kind);
   }

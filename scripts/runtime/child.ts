@@ -5,6 +5,7 @@
 // the output so far; and a program that exits by itself must leave its group empty.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Failure, type FailureKind, ProgramFailure } from './failure.ts';
@@ -23,6 +24,8 @@ export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 10_000);
 const DRAIN_MS = 1000; // how long output may keep arriving after a program has exited
 const LEAK_GRACE_MS = 1000; // how long a finished program's process group may take to empty
 export const OUTPUT_CAP = 256 * 1024; // output kept per stream, so a flooding program cannot exhaust memory
+const BUSY_SHARE = 0.5; // a program that used more than half a CPU while another waited is looping, not waiting
+const CLOCK_TICKS = 100; // the unit of /proc/PID/stat's times on Linux (USER_HZ)
 
 export interface Exit {
   code: number | null;
@@ -56,6 +59,8 @@ export interface ChildOptions {
   checkLeftovers?: boolean;
   /** Who writes the notes added to its output ("harness: could not start ..."). */
   who?: string;
+  /** The other programs of the same test, so that a failure can say which of them still ran, or kept the CPU busy. */
+  peers?: () => Child[];
 }
 
 type Finding = { kind: FailureKind; text: string };
@@ -88,6 +93,7 @@ export class Child {
   private killed = false; // by us, as a group: nothing can have been left behind
   private readonly waitMs: number;
   private readonly cap: number;
+  private readonly startedAt = performance.now();
 
   constructor(
     argv: string[],
@@ -291,13 +297,33 @@ export class Child {
    * that failed.
    */
   failure(kind: FailureKind, text: string, details: Omit<Failure, 'kind' | 'program' | 'command' | 'input'> = {}): ProgramFailure {
+    const others = (this.options.peers?.() ?? []).filter((p) => p !== this && p.exitStatus === undefined);
+    const busy = others.filter((p) => p.cpuShare() > BUSY_SHARE).map((p) => p.name);
     return new ProgramFailure(text, {
       ...details,
       kind: this.finding?.kind ?? (this.didNotStart() ? 'did-not-start' : kind),
       program: this.name,
       command: this.command,
       input: this.input,
+      ...(others.length > 0 ? { running: others.map((p) => p.name) } : {}),
+      ...(busy.length > 0 ? { busy } : {}),
     });
+  }
+
+  /** The share of one CPU the program (its main process) has used since it started (Linux; 0 elsewhere). */
+  cpuShare(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.process.pid}/stat`, 'utf8');
+      const [utime, stime] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(11, 13)
+        .map(Number);
+      const seconds = (performance.now() - this.startedAt) / 1000;
+      return seconds > 0 ? ((utime ?? 0) + (stime ?? 0)) / CLOCK_TICKS / seconds : 0;
+    } catch {
+      return 0;
+    }
   }
 
   /** The runtime's own finding (a flood, a process left behind), as a failure; undefined when there is none. */
@@ -396,12 +422,14 @@ export async function withTimeout<T>(
   dependsOn: Child[] = [],
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  // A wait on the one program the test runs is a wait on that program: the failure names it.
+  const blamed = child ?? (dependsOn.length === 1 ? dependsOn[0] : undefined);
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const text = `timed out after ${ms} ms waiting for ${what}${detail ? `; ${detail()}` : ''}`;
       reject(
-        child
-          ? child.failure('timed-out', text, { what, waitedMs: ms })
+        blamed
+          ? blamed.failure('timed-out', text, { what, waitedMs: ms })
           : new ProgramFailure(text, { kind: 'timed-out', what, waitedMs: ms }),
       );
     }, ms);
