@@ -109,7 +109,8 @@ function withMissing(dir: string, own: Submission[], lessons: Lesson[]): Submiss
 }
 
 function displayFolder(dir: string): string {
-  return path.relative(process.cwd(), dir) || '.';
+  const relative = path.relative(process.cwd(), dir);
+  return relative.startsWith('..') ? dir : relative || '.';
 }
 
 /** The student's folder name (the parent's, for a lesson subfolder), or its path when two are alike. */
