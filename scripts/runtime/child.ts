@@ -21,7 +21,11 @@ export const READY_WHAT = 'the ready line "listening on HOST:PORT"';
  * long, so only failing runs pay for it.
  */
 export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 10_000);
-const DRAIN_MS = 1000; // how long output may keep arriving after a program has exited
+// How long output may keep arriving after a program has exited: it is all in the pipe by then and
+// normally read at once, but with 1 s a copy of the solution, graded among 30 at a load of 34, lost
+// its server's "received" line (exit 0, nothing after the ready line), most likely cut off here. Only
+// a pipe held open by a process the program left behind waits this long.
+const DRAIN_MS = 3000;
 const LEAK_GRACE_MS = 1000; // how long a finished program's process group may take to empty
 export const OUTPUT_CAP = 256 * 1024; // output kept per stream, so a flooding program cannot exhaust memory
 const BUSY_SHARE = 0.5; // a program that used more than half a CPU while another waited is looping, not waiting
