@@ -94,7 +94,10 @@ export class Child {
   readonly exited: Promise<Exit>;
   protected readonly process: ChildProcess;
   private finding: Finding | undefined;
-  private killed = false; // by us, as a group: nothing can have been left behind
+  /** Stopped by us, as a group: nothing can have been left behind, and its exit is no failure of its own. */
+  killed = false;
+  /** The test waited for its exit (exit()): an exit it expected, not a crash another wait should report. */
+  exitAwaited = false;
   private readonly waitMs: number;
   private readonly cap: number;
   private readonly startedAt = performance.now();
@@ -238,6 +241,34 @@ export class Child {
           ),
         );
       });
+      // A program of the same test that failed (an exit code other than 0, or a signal) without the
+      // test waiting for its exit was meant to keep running: most likely it was the one this program
+      // waits for (a client that crashed before connecting). Fail at once, naming it.
+      for (const peer of this.options.peers?.() ?? []) {
+        if (peer === this) continue;
+        void peer.exited.then(() => {
+          if (settled || peer.exitAwaited || peer.killed || !failedExit(peer.exitStatus)) return;
+          const grace = setTimeout(
+            () =>
+              setImmediate(() => {
+                check(); // what arrived meanwhile still counts
+                if (settled || peer.exitAwaited) return;
+                const exit = describeExit(peer.exitStatus);
+                settle(() =>
+                  reject(
+                    peer.failure(
+                      'exited-early',
+                      `${peer.name} exited (${exit}) while the test waited for ${this.name} to print ${what}\n${peer.transcript()}\n${this.transcript()}`,
+                      { what: `${this.name} to print ${what}`, actual: exit, waitedOnPeer: true },
+                    ),
+                  ),
+                );
+              }),
+            EXIT_GRACE_MS,
+          );
+          grace.unref();
+        });
+      }
     });
   }
 
@@ -252,11 +283,13 @@ export class Child {
 
   /** Waits for the program to exit by itself; fails with its output if it does not. */
   exit(): Promise<Exit> {
+    this.exitAwaited = true;
     return withTimeout(this.exited, `${this.name} to exit`, () => `\n${this.transcript()}`, this, this.waitMs);
   }
 
   /** Sends `signal` to the program itself (not its group), if it still runs. */
   signal(signal: NodeJS.Signals): void {
+    this.exitAwaited = true; // the test ends it: whatever its exit, another wait need not report it
     if (this.exitStatus === undefined) this.process.kill(signal);
   }
 
@@ -279,6 +312,7 @@ export class Child {
   /** Sends `signal` to its group (or, without a group of its own, to the program). */
   kill(signal: NodeJS.Signals): void {
     if (this.process.pid === undefined) return;
+    this.exitAwaited = true;
     if (signal === 'SIGKILL') this.killed = true;
     if (this.options.group ?? true) signalGroup(this.process.pid, signal);
     else if (this.exitStatus === undefined) this.process.kill(signal);
@@ -366,6 +400,11 @@ export class Child {
 /** What node, the TypeScript loader or Python prints when a program cannot even be loaded. */
 export const START_ERROR =
   /^(SyntaxError: |IndentationError: |TabError: |Error \[ERR_MODULE_NOT_FOUND\]|TypeError \[ERR_UNKNOWN_FILE_EXTENSION\]|Error: Cannot find module |ModuleNotFoundError: |ImportError: )|Transform failed with \d+ error|can't open file .*No such file or directory/m;
+
+/** Ended with an exit code other than 0 or by a signal. */
+function failedExit(exit: Exit | undefined): boolean {
+  return exit !== undefined && (exit.code !== 0 || exit.signal !== null);
+}
 
 export function describeExit(exit: Exit | undefined): string {
   if (!exit) return 'still running';
