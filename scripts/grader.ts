@@ -441,9 +441,10 @@ async function startProblem(lesson: Lesson, staged: string, missing: string[]): 
     const command = commands.get(file);
     const argv = command ?? [process.execPath, ...nodeArgsFor(path.join(staged, file), true)];
     const shown = command ?? [file];
+    // --port 0 too: a program that ignores --help and listens must not take a fixed port other tests may use.
     const child = new Child(argv, {
       name: file,
-      args: ['--help'],
+      args: ['--help', '--port', '0'],
       shownAs: shown,
       cwd: command ? staged : REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1' },
