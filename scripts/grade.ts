@@ -1,19 +1,19 @@
 // `npm run grade`: grades one student's folder or a whole class against the canonical lesson tests.
 //   npm run grade -- 04-tcp-server path/to/student       one student: every test, with what to look at
 //   npm run grade -- 04-tcp-server submissions/          a class: progress, a table, grade-report.json/.csv
-//   npm run grade -- --lesson all submissions/           every lesson each student's folder contains
-// The engine is scripts/grader.ts; see README.md, "Grading".
+//   npm run grade -- --lesson all submissions/           every lesson, for every student
+// The engine is scripts/grader.ts and the report's shape scripts/report/model.ts; see README.md, "Grading".
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
-import { findSubmissions, type Grade, gradeAll, lessonsFor, Staging } from './grader.ts';
-import { findLesson, loadCourse } from './manifest.ts';
+import { emptyGrade, findSubmissions, type Grade, type GradeOptions, gradeAll, lessonsFor, pointsProblems, Staging } from './grader.ts';
+import { findLesson, type Grading, loadCourse, nearest, readRubric } from './manifest.ts';
 import { recordWork, workFolder } from './progress.ts';
 import { parseFormats, writeFormats } from './report/formats.ts';
-import { reportFromGrades } from './report/from-grades.ts';
 import { mergeCommand } from './report/merge.ts';
+import type { Assignment, Report } from './report/model.ts';
 import { gradingKey, parseShard, shardOf } from './report/shard.ts';
 
 const USAGE = `usage: npm run grade -- LESSON FOLDER... [options]
@@ -21,16 +21,21 @@ const USAGE = `usage: npm run grade -- LESSON FOLDER... [options]
 FOLDER is one student's folder (the lesson's programs, or programs.json naming a command per role)
 or a folder of student folders. LESSON is its full name, number (04) or slug (tcp-server).
 options:
-  --lesson NAME     the lesson, instead of the first argument; "all": every lesson a student folder holds
-  --min-score N     exit 1 when any score is below N (0-100), for a class's CI
-  --jobs N          folders graded at once (default: the number of cores, ${os.availableParallelism()})
-  --report DIR      write grade-report.json and grade-report.csv into DIR
-                    (default: the current folder, when more than one folder is graded)
-  --timeout S       stop the tests of one folder after S seconds (default 180)
-  --format F        also write F into the report folder: gradescope, exercism or junit (repeatable)
-  --shard K/N       grade only part K of N of the submissions (merge the parts' reports with
-                    npm run grade -- merge REPORT...)
-  --only NAME       run only the test named NAME (repeatable)
+  --lesson NAME          the lesson, instead of the first argument; "all": every lesson, for every student
+  --assignment KIND      exercise (default): the student changed the lesson's programs; the exercise's tests
+                         score, and each lesson test they break costs points. port: the student wrote the
+                         programs from scratch (any language); the lesson's tests score
+  --rubric FILE.json     points per test or group, the regression penalty, the assignment (over the manifest's)
+  --with-reference ROLE  a role the folder lacks runs the lesson's own program (repeat, or ROLE,ROLE; all)
+  --min-score N          exit 1 when any score is below N (0-100), for a class's CI
+  --jobs N               folders graded at once (default: the number of cores, ${os.availableParallelism()})
+  --report DIR           write grade-report.json and grade-report.csv into DIR (made if need be)
+                         (default: the current folder, when more than one folder is graded)
+  --timeout S            stop the tests of one folder after S seconds (default 180)
+  --format F             also write F into the report folder: gradescope, exercism or junit (repeatable)
+  --shard K/N            grade only part K of N of the submissions (merge the parts' reports with
+                         npm run grade -- merge REPORT...)
+  --only NAME            run only the test named NAME (repeatable)
   --help`;
 
 exitQuietlyOnClosedStdout();
@@ -39,6 +44,9 @@ const { values, positionals } = parseCommandLine('grade', {
   allowPositionals: true,
   options: {
     lesson: { type: 'string' },
+    assignment: { type: 'string' },
+    rubric: { type: 'string' },
+    'with-reference': { type: 'string', multiple: true },
     'min-score': { type: 'string' },
     jobs: { type: 'string' },
     report: { type: 'string' },
@@ -70,6 +78,39 @@ const jobs = wholeNumber('--jobs', values.jobs, 1, 64);
 const timeoutS = wholeNumber('--timeout', values.timeout, 1, 3600);
 const formats = orUsageError(() => parseFormats(values.format));
 const shard = values.shard === undefined ? undefined : orUsageError(() => parseShard(values.shard!));
+if (values.assignment !== undefined && values.assignment !== 'exercise' && values.assignment !== 'port')
+  usageError('grade', `--assignment must be exercise or port, not '${values.assignment}'`);
+const assignment = values.assignment as Assignment | undefined;
+let rubric: Grading | undefined;
+if (values.rubric !== undefined) {
+  try {
+    rubric = readRubric(values.rubric);
+  } catch (err) {
+    usageError('grade', (err as Error).message);
+  }
+  if (rubric.points && lessons.length > 1)
+    usageError('grade', `${values.rubric}: /points: a rubric with points is for one lesson, not all`);
+}
+const withReference = (values['with-reference'] ?? []).flatMap((roles) => roles.split(',')).map((role) => role.trim());
+const roles = new Set(lessons.flatMap((l) => l.programs.map((p) => p.role)));
+for (const role of withReference) {
+  if (role !== 'all' && !roles.has(role)) {
+    const near = nearest(role, roles);
+    usageError(
+      'grade',
+      `--with-reference: '${role}' is no role${near ? ` (did you mean '${near}'?)` : ` (the roles are: ${[...roles].join(', ')}, or all)`}`,
+    );
+  }
+}
+if (lessons.length === 1) {
+  // Points given to a test that does not exist would silently score nothing: say which name is wrong.
+  const lesson = lessons[0]!;
+  const problems = [
+    ...(await pointsProblems(lesson, lesson.grading, `lessons/${lesson.id}/lesson.json: /grading`)),
+    ...(await pointsProblems(lesson, rubric, values.rubric ?? '')),
+  ];
+  if (problems.length > 0) usageError('grade', problems[0]!);
+}
 
 let submissions;
 try {
@@ -80,56 +121,128 @@ try {
   process.exit(1);
 }
 
+const options: GradeOptions = {
+  ...(assignment ? { assignment } : {}),
+  ...(rubric ? { rubric } : {}),
+  withReference,
+  timeoutMs: (timeoutS ?? 180) * 1000,
+};
+const single = submissions.length === 1;
+const reportDir = values.report !== undefined || !single || formats.length > 0 || shard ? path.resolve(values.report ?? '.') : undefined;
+const grades: (Grade | undefined)[] = new Array(submissions.length);
+const report = (partial: boolean, why: string): Report => ({
+  version: 1,
+  gradedAt: new Date().toISOString(),
+  assignment: assignment ?? 'manifest',
+  ...(values.rubric ? { rubric: values.rubric } : {}),
+  ...(shard ? { shard } : {}),
+  partial: partial || grades.some((g) => g?.status === 'partial'),
+  grades: submissions.map((submission, i) => grades[i] ?? emptyGrade(submission, options, 'partial', `not graded: ${why}`)),
+});
+
 const staging = new Staging();
-const cleanUp = (): void => staging.remove();
-process.on('exit', cleanUp);
+process.on('exit', () => staging.remove());
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    console.error(`grade: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopped, nothing written`);
+    if (stopping) return;
+    stopping = true;
+    const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    console.error(`grade: ${name}: stopped; writing what was graded so far`);
+    finish(report(true, `the grading was stopped (${name})`));
     process.exit(130); // the exit handler removes the staging folder and what runs from it
   });
 }
+process.on('uncaughtException', (err) => {
+  console.error(`grade: the grader failed: ${err.stack ?? err.message}`);
+  if (!stopping) finish(report(true, `the grader failed: ${err.message}`));
+  process.exit(1);
+});
 
-const single = submissions.length === 1;
 console.error(
   `grading ${submissions.length} folder${single ? '' : 's'} (${jobs ?? Math.min(os.availableParallelism(), submissions.length)} at a time)`,
 );
-const grades = await gradeAll(submissions, staging, {
+await gradeAll(submissions, staging, {
+  ...options,
   ...(jobs ? { jobs } : {}),
-  timeoutMs: (timeoutS ?? 180) * 1000,
   ...(values.only ? { only: values.only } : {}),
-  onDone: (grade, done) =>
-    console.error(
-      `  [${done}/${submissions.length}] ${grade.student} ${grade.lesson}: ${grade.passed}/${grade.total} in ${grade.seconds} s`,
-    ),
+  stopped: () => stopping,
+  onDone: (grade, done, index) => {
+    grades[index] = grade;
+    console.error(`  [${done}/${submissions.length}] ${grade.student} ${grade.lesson}: ${summary(grade)}`);
+  },
 });
+if (stopping) await new Promise(() => {}); // the signal handler writes the report and exits
 
-if (single) printDetails(grades[0]!);
-else printTable(grades);
-const report = reportFromGrades(grades, { shard }); // until gradeAll returns the Report itself
-const reportDir = path.resolve(values.report ?? '.');
-if (values.report !== undefined || !single || formats.length > 0 || shard) {
-  mkdirSync(reportDir, { recursive: true });
-  writeReports(reportDir, grades);
-}
-for (const file of writeFormats(report, reportDir, formats)) console.log(`format: ${path.relative(process.cwd(), file) || file}`);
-const below = grades.filter((g) => minScore !== undefined && g.score < minScore);
+const final = report(false, 'the run ended first');
+if (single) printDetails(final.grades[0]!);
+else printTable(final.grades);
+finish(final);
+const below = final.grades.filter((g) => minScore !== undefined && g.score < minScore);
 if (below.length > 0) {
   console.error(`grade: ${below.length} score${below.length === 1 ? ' is' : 's are'} below --min-score ${minScore}`);
   process.exitCode = 1;
 }
 
+/** Writes the report files (when a report is due), saying so. */
+function finish(result: Report): void {
+  if (!reportDir) return;
+  try {
+    writeReports(reportDir, result);
+    for (const file of writeFormats(result, reportDir, formats)) console.log(`format: ${path.relative(process.cwd(), file) || file}`);
+  } catch (err) {
+    console.error(`grade: could not write the report to ${reportDir}: ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
+}
+
+function summary(grade: Grade): string {
+  if (grade.status === 'missing' || grade.status === 'did-not-start' || grade.status === 'error')
+    return `${grade.status}: ${grade.reason?.split('\n')[0] ?? ''}`;
+  const regressions =
+    grade.regressions.length > 0 ? `, ${grade.regressions.length} regression${grade.regressions.length === 1 ? '' : 's'}` : '';
+  return `${grade.score}${grade.status === 'partial' ? ' (partial)' : ''}${regressions} in ${grade.seconds} s`;
+}
+
+function exerciseCell(grade: Grade): string {
+  return grade.exerciseDone === null ? '-' : grade.exerciseDone ? 'yes' : 'no';
+}
+
 function printDetails(grade: Grade): void {
-  console.log(`\n${grade.student} — ${grade.lesson}`);
+  console.log(`\n${grade.student} — ${grade.lesson} (${grade.assignment})`);
+  if (grade.roles.length > 0)
+    console.log(
+      `  programs: ${grade.roles.map((r) => `${r.role} = ${r.program}${r.from === 'reference' ? " (the lesson's)" : ''}`).join(', ')}`,
+    );
+  if (grade.reason) console.log(`${indent(`${grade.status}: ${grade.reason}`, 2)}`);
+  const notRun = grade.tests.filter((t) => t.status === 'not-run');
+  if (notRun.length > 0) console.log(`  not run: ${notRun.length} tests (${notRun[0]!.message?.replace(/^not run: /, '')})`);
   for (const test of grade.tests) {
-    console.log(`  ${test.status === 'pass' ? 'pass' : test.status.toUpperCase()}  [${test.suite}] ${test.name}`);
+    if (test.status === 'not-run') continue;
+    const status = test.status === 'pass' ? 'pass' : test.status.toUpperCase();
+    const counts =
+      test.role === 'scored'
+        ? `${test.points}/${test.maxPoints}`
+        : test.role === 'regression'
+          ? test.penalty
+            ? `-${test.penalty}`
+            : 'regression'
+          : 'note';
+    console.log(`  ${status}  [${test.suite}, ${counts}] ${test.name}`);
+    if (test.status === 'pass') continue;
+    if (test.checks) console.log(indent(`checks: ${test.checks}`, 8));
     if (test.message) console.log(indent(test.message, 8));
     if (test.command) console.log(indent(`command: ${test.command}`, 8));
+    if (test.input) console.log(indent(`input: ${JSON.stringify(test.input)}`, 8));
     if (test.output) console.log(`${indent('output:', 8)}\n${indent(test.output, 10)}`);
   }
-  console.log(`\nscore: ${grade.score} (${grade.passed} of ${grade.total} tests passed, ${grade.seconds} s)`);
+  const regressions = grade.regressions.length;
+  const exercise = grade.exerciseDone === null ? '' : `exercise ${grade.exerciseDone ? 'done' : 'not done'}, `;
+  console.log(
+    `\nscore: ${grade.score} (${grade.assignment}: ${grade.points} of ${grade.maxPoints} points, ${exercise}${regressions} regression${regressions === 1 ? '' : 's'}, ${grade.seconds} s)${grade.status === 'graded' ? '' : ` — ${grade.status}`}`,
+  );
   const lesson = lessons.find((l) => l.id === grade.lesson)!;
-  if (path.resolve(grade.folder) !== workFolder(lesson)) return;
+  if (grade.status === 'missing' || path.resolve(grade.folder) !== workFolder(lesson)) return;
   // The student's own work folder: remember the grade, and show the hints earned so far.
   const { hints, solution } = recordWork(lesson, grade);
   if (solution) {
@@ -141,9 +254,18 @@ function printDetails(grade: Grade): void {
   hints.forEach((hint, i) => console.log(`${i === 0 ? '\n' : ''}hint ${i + 1} of ${lesson.exercise.hints.length}: ${hint}`));
 }
 
-function printTable(grades: Grade[]): void {
-  const rows = grades.map((g) => [g.student, g.lesson, `${g.passed}/${g.total}`, String(g.score)]);
-  const header = ['student', 'lesson', 'passed', 'score'];
+function printTable(all: Grade[]): void {
+  const rows = all.map((g) => [
+    g.student,
+    g.lesson,
+    g.assignment,
+    g.status,
+    String(g.score),
+    exerciseCell(g),
+    String(g.regressions.length),
+    String(g.seconds),
+  ]);
+  const header = ['student', 'lesson', 'kind', 'status', 'score', 'exercise', 'regressions', 'seconds'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>
     cells
@@ -152,30 +274,39 @@ function printTable(grades: Grade[]): void {
       .trimEnd();
   console.log(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}`);
   for (const row of rows) console.log(line(row));
+  for (const grade of all.filter((g) => g.reason && g.status !== 'graded'))
+    console.log(`${grade.student} ${grade.lesson}: ${grade.status}: ${grade.reason!.split('\n').join(' | ')}`);
 }
 
-function writeReports(dir: string, grades: Grade[]): void {
+function writeReports(dir: string, result: Report): void {
+  mkdirSync(dir, { recursive: true });
   const json = path.join(dir, 'grade-report.json');
   const csv = path.join(dir, 'grade-report.csv');
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
   const quote = (cell: string | number): string => `"${String(cell).replaceAll('"', '""')}"`;
-  const rows = grades.map((g) =>
+  const rows = result.grades.map((g) =>
     [
       g.student,
       g.lesson,
-      g.passed,
-      g.total,
+      g.assignment,
+      g.status,
       g.score,
+      exerciseCell(g),
+      g.regressions.length,
+      g.seconds,
       g.tests
         .filter((t) => t.status !== 'pass')
         .map((t) => t.name)
         .join('; '),
+      (g.reason ?? '').split('\n').join(' | '),
     ]
       .map(quote)
       .join(','),
   );
-  writeFileSync(csv, `student,lesson,passed,total,score,failed tests\n${rows.join('\n')}\n`);
-  console.log(`\nreports: ${path.relative(process.cwd(), json) || json}, ${path.relative(process.cwd(), csv) || csv}`);
+  writeFileSync(csv, `student,lesson,assignment,status,score,exercise done,regressions,seconds,failed tests,reason\n${rows.join('\n')}\n`);
+  console.log(
+    `\nreports${result.partial ? ' (partial)' : ''}: ${path.relative(process.cwd(), json) || json}, ${path.relative(process.cwd(), csv) || csv}`,
+  );
 }
 
 function orUsageError<T>(parse: () => T): T {

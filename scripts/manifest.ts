@@ -65,6 +65,18 @@ export interface Exercise {
   hints: string[];
 }
 
+/** exercise: the student changed the lesson's programs; port: the student wrote them from scratch. */
+export type AssignmentKind = 'exercise' | 'port';
+
+/** How `npm run grade` scores a lesson (lesson.json's `grading`, or a teacher's --rubric FILE.json). */
+export interface Grading {
+  assignment?: AssignmentKind;
+  /** Points of a test (its exact name) or a describe group (shared by its tests); the others share what is left of 100. */
+  points?: Record<string, number>;
+  /** Points an exercise loses for each lesson test it breaks. */
+  regressionPenalty?: number;
+}
+
 export interface Lesson {
   $schema: string;
   id: string;
@@ -74,6 +86,7 @@ export interface Lesson {
   programs: Program[];
   demo: DemoStep[];
   exercise: Exercise;
+  grading?: Grading;
   /** The lesson's folder. */
   dir: string;
 }
@@ -204,11 +217,44 @@ function jsonErrorPlace(text: string, message: string): string {
 // ---- the schema (lessons/lesson.schema.json), checked by Ajv ----
 
 let validator: ValidateFunction | undefined;
+let gradingValidator: ValidateFunction | undefined;
 
 function schemaProblems(raw: unknown): string[] {
   validator ??= new Ajv({ allErrors: true, strict: true, verbose: true }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
   if (validator(raw)) return [];
   return (validator.errors ?? []).map((error) => describeSchemaError(error, raw));
+}
+
+/**
+ * A teacher's rubric (--rubric FILE.json: the shape of a manifest's `grading`), or the one-line
+ * problem with it, naming the file and the key.
+ */
+export function readRubric(file: string): Grading {
+  const where = displayPath(path.resolve(file));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${where}: cannot read the rubric: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${where}:${jsonErrorPlace(text, (err as Error).message)}: not valid JSON`);
+  }
+  if (!gradingValidator) {
+    const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { definitions: object };
+    gradingValidator = new Ajv({ allErrors: true, strict: true, verbose: true }).compile({
+      $ref: '#/definitions/grading',
+      definitions: schema.definitions,
+    });
+  }
+  if (!gradingValidator(raw)) {
+    const problems = (gradingValidator.errors ?? []).map((error) => describeSchemaError(error, raw));
+    throw new Error(`${where}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+  }
+  return raw as Grading;
 }
 
 /** One Ajv error as `/json/path: what is wrong`, in words a lesson author acts on. */
@@ -228,6 +274,7 @@ function describeSchemaError(error: ErrorObject, raw: unknown): string {
     case 'type': {
       const wanted: Record<string, string> = {
         boolean: 'true or false',
+        number: 'a number',
         string: 'a string',
         array: 'a list [...]',
         object: 'an object {...}',
@@ -238,6 +285,10 @@ function describeSchemaError(error: ErrorObject, raw: unknown): string {
       return `${at}: must be ${JSON.stringify(params.allowedValue)}, not ${JSON.stringify(value)}`;
     case 'minLength':
       return `${at}: must not be empty`;
+    case 'enum':
+      return `${at}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(value)}`;
+    case 'minimum':
+      return `${at}: must be ${String(params.limit)} or more, not ${JSON.stringify(value)}`;
     case 'minItems':
       return `${at}: must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
     case 'pattern':

@@ -14,9 +14,11 @@ const PROGRESS_FILE = path.join(WORK_DIR, '.progress.json');
 
 interface LessonProgress {
   gradedAt: number; // ms since the epoch
-  passed: number;
-  total: number;
+  score?: number; // 0-100 (older files: passed and total instead)
+  passed?: number;
+  total?: number;
   exerciseDone: boolean;
+  regressions?: number; // lesson tests failing
   failures: Record<string, number>; // exercise test name -> times failed
 }
 
@@ -46,7 +48,7 @@ export function recordWork(lesson: Lesson, grade: Grade): { hints: string[]; sol
   const exerciseDone = exerciseTests.length > 0 && failing.length === 0;
   const failures = { ...previous };
   for (const name of failing) failures[name] = (failures[name] ?? 0) + 1;
-  progress[lesson.id] = { gradedAt: Date.now(), passed: grade.passed, total: grade.total, exerciseDone, failures };
+  progress[lesson.id] = { gradedAt: Date.now(), score: grade.score, exerciseDone, regressions: grade.regressions.length, failures };
   mkdirSync(WORK_DIR, { recursive: true });
   writeFileSync(PROGRESS_FILE, `${JSON.stringify(progress, null, 2)}\n`);
   if (exerciseDone) return { hints: [], solution: path.relative(process.cwd(), path.join(REPO_ROOT, 'solutions', lesson.id)) };
@@ -62,6 +64,7 @@ export function workStatus(lesson: Lesson): string | undefined {
   const where = path.relative(process.cwd(), dir);
   if (!last) return `${where}: not graded yet`;
   const changed = readdirSync(dir).some((file) => statSync(path.join(dir, file)).mtimeMs > last.gradedAt);
-  const verdict = last.passed === last.total ? 'passes' : 'does not pass yet';
-  return `${where}: ${verdict} (${last.passed}/${last.total} when last graded${changed ? '; changed since' : ''})`;
+  const score = last.score ?? (last.total ? Math.floor((100 * (last.passed ?? 0)) / last.total) : 0);
+  const verdict = last.exerciseDone && (last.regressions ?? 0) === 0 ? 'passes' : 'does not pass yet';
+  return `${where}: ${verdict} (score ${score} when last graded${changed ? '; changed since' : ''})`;
 }

@@ -24,6 +24,8 @@ export interface TestResult {
   failure?: Failure;
   /** Set when the whole run was stopped at this time limit (an error of the run, not of one test). */
   timeLimitMs?: number;
+  /** How long the test took. */
+  seconds?: number;
 }
 
 export interface RunOptions {
@@ -36,6 +38,15 @@ export interface RunOptions {
 const SELF = fileURLToPath(import.meta.url);
 const PER_TEST_TIMEOUT_MS = 120_000; // as npm test: a test still running then is stuck
 const ONLY_VARIABLE = 'SOCKET_LESSONS_ONLY_TESTS';
+const LIST_VARIABLE = 'SOCKET_LESSONS_LIST_TESTS';
+
+/** The tests of `testFile` (name and enclosing describe) for `env`'s suites, without running any. */
+export async function listTests(testFile: string, env: Record<string, string>): Promise<{ name: string; suite: string }[]> {
+  const results = await testResults(testFile, { ...env, [LIST_VARIABLE]: '1' }, { timeoutMs: 60_000 });
+  const failed = results.find((r) => r.status === 'error');
+  if (failed) throw new Error(`could not list the tests of ${path.basename(testFile)}: ${failed.message?.split('\n')[0]}`);
+  return results.map(({ name, suite }) => ({ name, suite }));
+}
 
 /** Runs `testFile` in a child process with `env` added (e.g. SOCKET_LESSONS_PROGRAMS) and collects the results. */
 export async function testResults(testFile: string, env: Record<string, string>, options: RunOptions = {}): Promise<TestResult[]> {
@@ -83,16 +94,24 @@ if (process.argv[1] === SELF) {
   const suites: string[] = [];
   // run() starts the file in its own process with our exec arguments (the TypeScript loader) and environment.
   const only = process.env[ONLY_VARIABLE] ? (JSON.parse(process.env[ONLY_VARIABLE]) as string[]) : undefined;
-  const testNamePatterns = only?.map((name) => new RegExp(`^${literal(name)}$`));
+  // Listing: a pattern no name matches, so that every test is reported as skipped, with its name.
+  const listing = process.env[LIST_VARIABLE] === '1';
+  const testNamePatterns = listing ? [/^\u0000$/] : only?.map((name) => new RegExp(`^${literal(name)}$`));
   for await (const event of run({ files: [file], timeout: PER_TEST_TIMEOUT_MS, ...(testNamePatterns ? { testNamePatterns } : {}) })) {
     if (event.type === 'test:start') suites[event.data.nesting] = event.data.name;
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     const { data } = event;
-    if ((data.details as { type?: string }).type === 'suite' || data.skip !== undefined) continue;
+    if ((data.details as { type?: string }).type === 'suite') continue;
+    if (listing && data.skip !== undefined) {
+      console.log(JSON.stringify({ name: data.name, suite: data.nesting > 0 ? (suites[data.nesting - 1] ?? '') : '', status: 'pass' }));
+      continue;
+    }
+    if (data.skip !== undefined) continue;
     const result: TestResult = {
       name: data.name,
       suite: data.nesting > 0 ? (suites[data.nesting - 1] ?? '') : '',
       status: event.type === 'test:pass' ? 'pass' : data.nesting === 0 && data.name === file ? 'error' : 'fail',
+      seconds: Math.round((data.details as { duration_ms?: number }).duration_ms ?? 0) / 1000,
     };
     if (event.type === 'test:fail') Object.assign(result, splitFailure(failureMessage(event.data.details.error)));
     console.log(JSON.stringify(result));

@@ -81,7 +81,8 @@ export async function benchCourseware(
     cwd: REPO_ROOT,
     timeoutMs: STEP_LIMIT_MS * 2,
   });
-  const scores = [...result.stdout.matchAll(/^student-\d+\s+\S+\s+\S+\s+(\d+)$/gm)].map((m) => Number(m[1]));
+  // The table's columns: student, lesson, kind, status, score, exercise, regressions, seconds.
+  const scores = [...result.stdout.matchAll(/^student-\d+\s+\S+\s+\S+\s+\S+\s+(\d+)\s/gm)].map((m) => Number(m[1]));
   const allFullMarks = result.code === 0 && scores.length === students && scores.every((s) => s === 100);
   const seconds = result.ms / 1000;
   // The baseline: the same students graded one after another, each as long as one alone.

@@ -5,6 +5,7 @@
 // the output so far; and a program that exits by itself must leave its group empty.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Failure, type FailureKind, ProgramFailure } from './failure.ts';
@@ -20,9 +21,15 @@ export const READY_WHAT = 'the ready line "listening on HOST:PORT"';
  * long, so only failing runs pay for it.
  */
 export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 10_000);
-const DRAIN_MS = 1000; // how long output may keep arriving after a program has exited
+// How long output may keep arriving after a program has exited: it is all in the pipe by then and
+// normally read at once, but with 1 s a copy of the solution, graded among 30 at a load of 34, lost
+// its server's "received" line (exit 0, nothing after the ready line), most likely cut off here. Only
+// a pipe held open by a process the program left behind waits this long.
+const DRAIN_MS = 3000;
 const LEAK_GRACE_MS = 1000; // how long a finished program's process group may take to empty
 export const OUTPUT_CAP = 256 * 1024; // output kept per stream, so a flooding program cannot exhaust memory
+const BUSY_SHARE = 0.5; // a program that used more than half a CPU while another waited is looping, not waiting
+const CLOCK_TICKS = 100; // the unit of /proc/PID/stat's times on Linux (USER_HZ)
 
 export interface Exit {
   code: number | null;
@@ -56,6 +63,8 @@ export interface ChildOptions {
   checkLeftovers?: boolean;
   /** Who writes the notes added to its output ("harness: could not start ..."). */
   who?: string;
+  /** The other programs of the same test, so that a failure can say which of them still ran, or kept the CPU busy. */
+  peers?: () => Child[];
 }
 
 type Finding = { kind: FailureKind; text: string };
@@ -85,9 +94,13 @@ export class Child {
   readonly exited: Promise<Exit>;
   protected readonly process: ChildProcess;
   private finding: Finding | undefined;
-  private killed = false; // by us, as a group: nothing can have been left behind
+  /** Stopped by us, as a group: nothing can have been left behind, and its exit is no failure of its own. */
+  killed = false;
+  /** The test waited for its exit (exit()): an exit it expected, not a crash another wait should report. */
+  exitAwaited = false;
   private readonly waitMs: number;
   private readonly cap: number;
+  private readonly startedAt = performance.now();
 
   constructor(
     argv: string[],
@@ -231,6 +244,34 @@ export class Child {
           ),
         );
       });
+      // A program of the same test that failed (an exit code other than 0, or a signal) without the
+      // test waiting for its exit was meant to keep running: most likely it was the one this program
+      // waits for (a client that crashed before connecting). Fail at once, naming it.
+      for (const peer of this.options.peers?.() ?? []) {
+        if (peer === this) continue;
+        void peer.exited.then(() => {
+          if (settled || peer.exitAwaited || peer.killed || !failedExit(peer.exitStatus)) return;
+          const grace = setTimeout(
+            () =>
+              setImmediate(() => {
+                check(); // what arrived meanwhile still counts
+                if (settled || peer.exitAwaited) return;
+                const exit = describeExit(peer.exitStatus);
+                settle(() =>
+                  reject(
+                    peer.failure(
+                      'exited-early',
+                      `${peer.name} exited (${exit}) while the test waited for ${this.name} to print ${what}\n${peer.transcript()}\n${this.transcript()}`,
+                      { what: `${this.name} to print ${what}`, actual: exit, waitedOnPeer: true },
+                    ),
+                  ),
+                );
+              }),
+            EXIT_GRACE_MS,
+          );
+          grace.unref();
+        });
+      }
     });
   }
 
@@ -245,11 +286,13 @@ export class Child {
 
   /** Waits for the program to exit by itself; fails with its output if it does not. */
   exit(): Promise<Exit> {
+    this.exitAwaited = true;
     return withTimeout(this.exited, `${this.name} to exit`, () => `\n${this.transcript()}`, this, this.waitMs);
   }
 
   /** Sends `signal` to the program itself (not its group), if it still runs. */
   signal(signal: NodeJS.Signals): void {
+    this.exitAwaited = true; // the test ends it: whatever its exit, another wait need not report it
     if (this.exitStatus === undefined) this.process.kill(signal);
   }
 
@@ -272,6 +315,7 @@ export class Child {
   /** Sends `signal` to its group (or, without a group of its own, to the program). */
   kill(signal: NodeJS.Signals): void {
     if (this.process.pid === undefined) return;
+    this.exitAwaited = true;
     if (signal === 'SIGKILL') this.killed = true;
     if (this.options.group ?? true) signalGroup(this.process.pid, signal);
     else if (this.exitStatus === undefined) this.process.kill(signal);
@@ -294,13 +338,33 @@ export class Child {
    * that failed.
    */
   failure(kind: FailureKind, text: string, details: Omit<Failure, 'kind' | 'program' | 'command' | 'input'> = {}): ProgramFailure {
+    const others = (this.options.peers?.() ?? []).filter((p) => p !== this && p.exitStatus === undefined);
+    const busy = others.filter((p) => p.cpuShare() > BUSY_SHARE).map((p) => p.name);
     return new ProgramFailure(text, {
       ...details,
       kind: this.finding?.kind ?? (this.didNotStart() ? 'did-not-start' : kind),
       program: this.name,
       command: this.command,
       input: this.input,
+      ...(others.length > 0 ? { running: others.map((p) => p.name) } : {}),
+      ...(busy.length > 0 ? { busy } : {}),
     });
+  }
+
+  /** The share of one CPU the program (its main process) has used since it started (Linux; 0 elsewhere). */
+  cpuShare(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.process.pid}/stat`, 'utf8');
+      const [utime, stime] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(11, 13)
+        .map(Number);
+      const seconds = (performance.now() - this.startedAt) / 1000;
+      return seconds > 0 ? ((utime ?? 0) + (stime ?? 0)) / CLOCK_TICKS / seconds : 0;
+    } catch {
+      return 0;
+    }
   }
 
   /** The runtime's own finding (a flood, a process left behind), as a failure; undefined when there is none. */
@@ -337,8 +401,13 @@ export class Child {
 }
 
 /** What node, the TypeScript loader or Python prints when a program cannot even be loaded. */
-const START_ERROR =
-  /^(SyntaxError: |Error \[ERR_MODULE_NOT_FOUND\]|TypeError \[ERR_UNKNOWN_FILE_EXTENSION\]|Error: Cannot find module |ModuleNotFoundError: )|Transform failed with \d+ error/m;
+export const START_ERROR =
+  /^(SyntaxError: |IndentationError: |TabError: |Error \[ERR_MODULE_NOT_FOUND\]|TypeError \[ERR_UNKNOWN_FILE_EXTENSION\]|Error: Cannot find module |ModuleNotFoundError: |ImportError: )|Transform failed with \d+ error|can't open file .*No such file or directory/m;
+
+/** Ended with an exit code other than 0 or by a signal. */
+function failedExit(exit: Exit | undefined): boolean {
+  return exit !== undefined && (exit.code !== 0 || exit.signal !== null);
+}
 
 export function describeExit(exit: Exit | undefined): string {
   if (!exit) return 'still running';
@@ -346,25 +415,85 @@ export function describeExit(exit: Exit | undefined): string {
 }
 
 /**
- * `promise`, or a 'timed-out' failure after `ms` naming `what` (and `detail()`, the output so far);
- * with `child`, the failure names that program.
+ * How long a harness wait goes on after every program it depends on has exited: what they sent
+ * before exiting is already in the system's buffers, so this only lets the event loop read it.
  */
-export async function withTimeout<T>(promise: Promise<T>, what: string, detail?: () => string, child?: Child, ms = WAIT_MS): Promise<T> {
+export const EXIT_GRACE_MS = 300;
+
+/**
+ * Resolves with the program that explains a wait's failure once every one of `programs` has
+ * exited (the first that ended badly, else the first), after EXIT_GRACE_MS and one more turn of
+ * the event loop's poll phase, so that anything they sent has been read; never resolves for none.
+ */
+export function allExited(programs: Child[]): { promise: Promise<Child>; cancel: () => void } {
+  let cancelled = false;
   let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<Child>((resolve) => {
+    if (programs.length === 0) return;
+    void Promise.all(programs.map((p) => p.exited)).then(() => {
+      if (cancelled) return;
+      timer = setTimeout(
+        () =>
+          // setImmediate runs after the poll phase: socket events already in the system are handled first.
+          setImmediate(() => {
+            if (cancelled) return;
+            const bad = programs.find((p) => p.exitStatus?.code !== 0 || p.exitStatus.signal !== null);
+            resolve(bad ?? programs[0]!);
+          }),
+        EXIT_GRACE_MS,
+      );
+    });
+  });
+  return {
+    promise,
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * `promise`, or a 'timed-out' failure after `ms` naming `what` (and `detail()`, the output so far);
+ * with `child`, the failure names that program. With `dependsOn`, the programs that alone can make
+ * `promise` settle (the test's programs, for a wait on the network): once all of them have exited,
+ * it fails at once as 'exited-early', naming the one that ended badly, instead of waiting out `ms`.
+ */
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  what: string,
+  detail?: () => string,
+  child?: Child,
+  ms = WAIT_MS,
+  dependsOn: Child[] = [],
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  // A wait on the one program the test runs is a wait on that program: the failure names it.
+  const blamed = child ?? (dependsOn.length === 1 ? dependsOn[0] : undefined);
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const text = `timed out after ${ms} ms waiting for ${what}${detail ? `; ${detail()}` : ''}`;
       reject(
-        child
-          ? child.failure('timed-out', text, { what, waitedMs: ms })
+        blamed
+          ? blamed.failure('timed-out', text, { what, waitedMs: ms })
           : new ProgramFailure(text, { kind: 'timed-out', what, waitedMs: ms }),
       );
     }, ms);
   });
+  const exits = allExited(dependsOn);
+  const ended = exits.promise.then((program): never => {
+    const exit = describeExit(program.exitStatus);
+    throw program.failure(
+      'exited-early',
+      `${program.name} exited (${exit}) while the test waited for ${what}${detail ? `; ${detail()}` : ''}\n${program.transcript()}`,
+      { what, actual: exit, waitedOnPeer: true },
+    );
+  });
   try {
-    return await Promise.race([promise, timeout]);
+    return await Promise.race([promise, timeout, ended]);
   } finally {
     clearTimeout(timer);
+    exits.cancel();
   }
 }
 

@@ -34,6 +34,11 @@ export interface Failure {
   actual?: string;
   /** How long the wait that ran out was. */
   waitedMs?: number;
+  /** A wait of the harness (a connection, bytes, a datagram) given up because the program had exited. */
+  waitedOnPeer?: boolean;
+  /** The test's other programs still running when this one failed, and those of them that kept the CPU busy. */
+  running?: string[];
+  busy?: string[];
 }
 
 /** Set by scripts/results.ts for the test processes whose results it reads. */
@@ -50,6 +55,9 @@ export class ProgramFailure extends Error implements Failure {
   declare readonly expected?: string;
   declare readonly actual?: string;
   declare readonly waitedMs?: number;
+  declare readonly waitedOnPeer?: boolean;
+  declare readonly running?: string[];
+  declare readonly busy?: string[];
 
   /** `text` is the whole message a person reads, the program's output included. */
   constructor(text: string, failure: Failure) {
@@ -61,9 +69,11 @@ export class ProgramFailure extends Error implements Failure {
 
   /** The fields, as data. */
   get failure(): Failure {
-    const { kind, program, command, input, what, expected, actual, waitedMs } = this;
+    const { kind, program, command, input, what, expected, actual, waitedMs, waitedOnPeer, running, busy } = this;
     return Object.fromEntries(
-      Object.entries({ kind, program, command, input, what, expected, actual, waitedMs }).filter(([, v]) => v !== undefined),
+      Object.entries({ kind, program, command, input, what, expected, actual, waitedMs, waitedOnPeer, running, busy }).filter(
+        ([, v]) => v !== undefined,
+      ),
     ) as unknown as Failure;
   }
 }

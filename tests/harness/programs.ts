@@ -18,7 +18,16 @@ export { Child, type Child as RunningProgram, type Exit } from '../../scripts/ru
 export function start(t: TestContext, target: Target, file: string, args: string[] = []): Child {
   const command = target.commands.get(file);
   if (!command) return startFile(t, path.join(target.dir, file), args, target.staged);
-  return contain(t, new Child(command, { name: file, args, cwd: target.dir, env: { ...process.env, NO_COLOR: '1' } }));
+  const peers = (): Child[] => programsOf(t);
+  return contain(
+    t,
+    new Child(command, { name: commandName(command), args, cwd: target.dir, env: { ...process.env, NO_COLOR: '1' }, peers }),
+  );
+}
+
+/** How failures name a program run by a programs.json command: its file (`server.py`), else the command. */
+export function commandName(command: string[]): string {
+  return command.slice(1).find((arg) => !arg.startsWith('-') && /\.\w+$/.test(arg)) ?? command.join(' ');
 }
 
 /**
@@ -29,7 +38,8 @@ export function start(t: TestContext, target: Target, file: string, args: string
 export function startFile(t: TestContext, file: string, args: string[] = [], staged = false): Child {
   const name = path.basename(file);
   const argv = [process.execPath, ...nodeArgsFor(file, staged)];
-  return contain(t, new Child(argv, { name, args, shownAs: [name], cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } }));
+  const peers = (): Child[] => programsOf(t);
+  return contain(t, new Child(argv, { name, args, shownAs: [name], cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, peers }));
 }
 
 /** Spawns `argv` as it is (no loader, no extra arguments) from `cwd`, contained as start()'s programs are. */
@@ -37,8 +47,30 @@ export function startCommand(t: TestContext, name: string, argv: string[], cwd: 
   return contain(t, new Child(argv, { name, cwd, stdin: 'ignore' }));
 }
 
+/** The programs each test started, so that a harness wait on the network can stop once they have all exited. */
+const started = new WeakMap<TestContext, Child[]>();
+/** The test a harness socket belongs to (connectTcp, a TcpListener's connections, a UDP peer). */
+const owners = new WeakMap<object, TestContext>();
+
+/** The programs `t` has started so far (for withTimeout's dependsOn). */
+export function programsOf(t: TestContext | undefined): Child[] {
+  return t ? [...(started.get(t) ?? [])] : [];
+}
+
+/** Remembers that `socket` (or any harness peer) belongs to the test `t`. */
+export function ownedBy<T extends object>(socket: T, t: TestContext): T {
+  owners.set(socket, t);
+  return socket;
+}
+
+/** The programs of the test that owns `socket`, if it is known. */
+export function programsFor(socket: object): Child[] {
+  return programsOf(owners.get(socket));
+}
+
 /** Kills the program when the test ends, and fails the test if it flooded or left a process behind. */
 function contain(t: TestContext, program: Child): Child {
+  started.set(t, [...(started.get(t) ?? []), program]);
   t.after(async () => {
     await program.stop();
     const finding = program.findingFailure();

@@ -6,16 +6,17 @@ import net from 'node:net';
 import type { TestContext } from 'node:test';
 import { announcedBy, withTimeout } from '../../scripts/runtime/child.ts';
 import { ProgramFailure } from '../../scripts/runtime/failure.ts';
+import { ownedBy, programsFor, programsOf } from './programs.ts';
 
 /**
  * A harness TCP client connected to host:port. A refused connection fails as kind 'refused',
  * naming the program whose ready line announced the port.
  */
 export async function connectTcp(t: TestContext, port: number, host = '127.0.0.1'): Promise<net.Socket> {
-  const socket = net.connect({ host, port, allowHalfOpen: true });
+  const socket = ownedBy(net.connect({ host, port, allowHalfOpen: true }), t);
   t.after(() => socket.destroy());
   try {
-    await withTimeout(once(socket, 'connect'), `connecting to ${host}:${port}`);
+    await withTimeout(once(socket, 'connect'), `connecting to ${host}:${port}`, undefined, undefined, undefined, programsOf(t));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw err;
     const text = (err as Error).message;
@@ -28,7 +29,7 @@ export async function connectTcp(t: TestContext, port: number, host = '127.0.0.1
 
 /** A harness TCP server on port 0; connections are handed out in order by next(). */
 export async function listenTcp(t: TestContext, host = '127.0.0.1'): Promise<TcpListener> {
-  const listener = new TcpListener(host);
+  const listener = new TcpListener(host, t);
   t.after(() => listener.close());
   await withTimeout(once(listener.server, 'listening'), `the harness server to listen on ${host}`);
   return listener;
@@ -40,8 +41,13 @@ export class TcpListener {
   private readonly waiting: ((socket: net.Socket) => void)[] = [];
   private readonly open = new Set<net.Socket>();
 
-  constructor(host: string) {
+  /** `t`: the test whose programs connect here, so that next() stops waiting once they have all exited. */
+  constructor(
+    host: string,
+    private readonly t?: TestContext,
+  ) {
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      if (t) ownedBy(socket, t);
       this.open.add(socket);
       socket.on('close', () => this.open.delete(socket));
       socket.on('error', () => {}); // tests look at what arrived; a reset is not a harness failure
@@ -60,7 +66,14 @@ export class TcpListener {
   next(): Promise<net.Socket> {
     const socket = this.sockets.shift();
     if (socket) return Promise.resolve(socket);
-    return withTimeout(new Promise((resolve) => this.waiting.push(resolve)), 'a connection to the harness server');
+    return withTimeout(
+      new Promise((resolve) => this.waiting.push(resolve)),
+      'a connection to the harness server',
+      undefined,
+      undefined,
+      undefined,
+      programsOf(this.t),
+    );
   }
 
   close(): void {
@@ -78,7 +91,8 @@ export async function readToEnd(socket: net.Socket, what = 'the peer to close it
     socket.once('error', reject);
     socket.once('close', () => resolve());
   });
-  await withTimeout(ended, what, () => `received so far: ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`);
+  const detail = (): string => `received so far: ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`;
+  await withTimeout(ended, what, detail, undefined, undefined, programsFor(socket));
   return Buffer.concat(chunks);
 }
 

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import { withTimeout } from '../../scripts/runtime/child.ts';
+import { ownedBy, programsFor } from './programs.ts';
 
 export interface Datagram {
   data: Buffer;
@@ -35,7 +36,14 @@ export class UdpPeer {
   next(): Promise<Datagram> {
     const datagram = this.received.shift();
     if (datagram) return Promise.resolve(datagram);
-    return withTimeout(new Promise((resolve) => this.waiting.push(resolve)), 'a datagram at the harness socket');
+    return withTimeout(
+      new Promise((resolve) => this.waiting.push(resolve)),
+      'a datagram at the harness socket',
+      undefined,
+      undefined,
+      undefined,
+      programsFor(this),
+    );
   }
 
   send(data: Buffer, port: number, host: string): Promise<void> {
@@ -45,7 +53,7 @@ export class UdpPeer {
 
 /** A harness UDP socket bound to an ephemeral port on host. */
 export async function bindUdp(t: TestContext, host = '127.0.0.1'): Promise<UdpPeer> {
-  const peer = new UdpPeer(net.isIPv6(host) ? 'udp6' : 'udp4');
+  const peer = ownedBy(new UdpPeer(net.isIPv6(host) ? 'udp6' : 'udp4'), t);
   t.after(() => peer.socket.close());
   peer.socket.bind(0, host);
   await withTimeout(once(peer.socket, 'listening'), `binding a UDP socket on ${host}`);

@@ -4,6 +4,7 @@
 
 import type net from 'node:net';
 import { withTimeout } from '../../scripts/runtime/child.ts';
+import { programsFor } from './programs.ts';
 
 export class Wire {
   private bytes = Buffer.alloc(0);
@@ -82,7 +83,8 @@ export class Wire {
       watch = () => ready() && resolve();
       this.watchers.add(watch);
     });
-    return withTimeout(done, what, () => `received so far: ${this.show()}`).finally(() => this.watchers.delete(watch));
+    const detail = (): string => `received so far: ${this.show()}`;
+    return withTimeout(done, what, detail, undefined, undefined, programsFor(this.socket)).finally(() => this.watchers.delete(watch));
   }
 
   private show(): string {
