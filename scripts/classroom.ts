@@ -120,7 +120,7 @@ export function classroomWorkflow(lesson: Lesson, tests: LessonTest[], options: 
       '        uses: classroom-resources/autograding-command-grader@v1',
       '        with:',
       `          test-name: ${q(test.name)}`,
-      `          command: ${q(gradeCommand(lesson.id, submission, test.name))}`,
+      `          command: ${q(gradeCommand(lesson.id, submission, test))}`,
       `          timeout: ${STEP_TIMEOUT_MINUTES}`,
       `          max-score: ${points}`,
     ]),
@@ -134,9 +134,14 @@ export function classroomWorkflow(lesson: Lesson, tests: LessonTest[], options: 
   return `${lines.join('\n')}\n`;
 }
 
-/** One test as a shell command (the command grader runs it with sh): exit 0 when it passes. */
-export function gradeCommand(lesson: string, submission: string, test: string): string {
-  return `npm run --silent grade -- ${lesson} ${shellQuote(submission)} --only ${shellQuote(test)} --min-score 100`;
+/**
+ * One test as a shell command (the command grader runs it with sh): exit 0 when it passes. The
+ * assignment kind is the one under which that test carries the points (a lesson test scores in a
+ * port, an exercise test in an exercise), so one test alone scores 100 or 0.
+ */
+export function gradeCommand(lesson: string, submission: string, test: { name: string; suite: 'lesson' | 'exercise' }): string {
+  const assignment = test.suite === 'exercise' ? 'exercise' : 'port';
+  return `npm run --silent grade -- ${lesson} ${shellQuote(submission)} --assignment ${assignment} --only ${shellQuote(test.name)} --min-score 100`;
 }
 
 function shellQuote(value: string): string {

@@ -170,14 +170,29 @@ describe('npm run autograder', () => {
         { ...quick, SOCKET_LESSONS_WAIT_MS: '60000', AUTOGRADER_TIMEOUT: '8' },
       );
       assert.equal(results.score, 0);
-      assert.match(results.output, /stopped grading after 8 s \(a time-out\)/);
+      // The grader writes what it graded when timeout's SIGTERM reaches it; run_autograder's own
+      // words stand in when it could not.
+      assert.match(results.output, /the grading was stopped \(SIGTERM\)|stopped grading after 8 s \(a time-out\)/);
+    });
+
+    it("scores an empty submission 0, saying that the lesson's programs are missing", async (t) => {
+      t.after(() => killProcessesUnder(tmp));
+      const { results } = await runAutograder('empty', () => {}, quick);
+      assert.equal(results.score, 0);
+      assert.match(
+        results.output,
+        /missing: no 04-tcp-server\/ folder, programs\.json or program of the lesson \(server\.ts, client\.ts\)/,
+      );
     });
 
     it('writes results.json with score 0 and the reason when the grader fails', async (t) => {
       t.after(() => killProcessesUnder(tmp));
-      const { results, stdout } = await runAutograder('empty', () => {}, quick);
+      // A course whose lessons cannot be found makes the grader stop with a usage error before it writes anything.
+      const noLessons = mkdtempSync(path.join(os.tmpdir(), 'socket-lessons-no-lessons-'));
+      t.after(() => rmSync(noLessons, { recursive: true, force: true }));
+      const { results, stdout } = await runAutograder('grader-fails', lessonPrograms, { ...quick, SOCKET_LESSONS_LESSONS_DIR: noLessons });
       assert.equal(results.score, 0);
-      assert.match(results.output, /the grader exited with code 1 before writing its results[\s\S]*no submission found/);
+      assert.match(results.output, /the grader exited with code 2 before writing its results[\s\S]*unknown lesson '04-tcp-server'/);
       assert.match(stdout, /wrote .*results\.json with score 0/);
     });
   });

@@ -98,7 +98,7 @@ describe('npm run classroom', () => {
   it("passes each test's exact name through the shell to npm run grade --only", () => {
     for (const step of steps.filter((s) => s.id !== undefined)) {
       const command = (step.with as YamlMap).command as string;
-      assert.match(command, /^npm run --silent grade -- 04-tcp-server \S+ --only .+ --min-score 100$/);
+      assert.match(command, /^npm run --silent grade -- 04-tcp-server \S+ --assignment (port|exercise) --only .+ --min-score 100$/);
       // The shell's own reading of the command's words (the grader action runs it with a shell).
       const words = spawnSync('sh', ['-c', `printf '%s\\0' ${command.replace(/^npm run --silent grade -- /, '')}`], { encoding: 'utf8' });
       const args = words.stdout.split('\0').slice(0, -1);

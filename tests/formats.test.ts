@@ -389,7 +389,8 @@ describe('merging shards', () => {
 
 describe('npm run grade --shard and merge', () => {
   it('grades a class in two shards whose merged report equals the one-run report', async (t) => {
-    // Four students (two solved, one whose server crashes, one without client.ts), one quick test.
+    // Four students (two solved, one whose server crashes, one without client.ts), one quick lesson
+    // test, graded as a port so that the lesson test is the one that scores.
     const lesson = path.join(REPO_ROOT, 'lessons', '04-tcp-server');
     mkdirSync(STAGING_PARENT, { recursive: true });
     const root = mkdtempSync(path.join(STAGING_PARENT, '.test-shards-'));
@@ -407,9 +408,9 @@ describe('npm run grade --shard and merge', () => {
     const env = { SOCKET_LESSONS_WAIT_MS: '6000', SOCKET_LESSONS_ONLY_TESTS: JSON.stringify([LESSON_TESTS[0]]) };
     const out = (name: string): string => path.join(root, name);
     const runs = await Promise.all([
-      grade_(['04', classDir, '--report', out('one'), '--format', 'junit', '--jobs', '1'], env),
-      grade_(['04', classDir, '--report', out('shard-1'), '--shard', '1/2', '--jobs', '1'], env),
-      grade_(['04', classDir, '--report', out('shard-2'), '--shard', '2/2', '--jobs', '1'], env),
+      grade_(['04', classDir, '--report', out('one'), '--format', 'junit', '--jobs', '1', '--assignment', 'port'], env),
+      grade_(['04', classDir, '--report', out('shard-1'), '--shard', '1/2', '--jobs', '1', '--assignment', 'port'], env),
+      grade_(['04', classDir, '--report', out('shard-2'), '--shard', '2/2', '--jobs', '1', '--assignment', 'port'], env),
     ]);
     for (const run of runs) assert.equal(run.code, 0, run.stderr);
     const merge = await grade_([
@@ -435,7 +436,10 @@ describe('npm run grade --shard and merge', () => {
     );
     // Equal but for what differs between any two runs: times, the staging folder and the free ports in programs' output.
     const runSpecific = (text: string | undefined): string | undefined =>
-      text?.replace(/\.grading-[\w-]+/g, '.grading-RUN').replace(/(127\.0\.0\.1|localhost|\[?::1\]?):\d+/g, '$1:PORT');
+      text
+        ?.replace(/\.grading-[\w-]+/g, '.grading-RUN')
+        .replace(/(127\.0\.0\.1|localhost|\[?::1\]?):\d+/g, '$1:PORT')
+        .replace(/--port \d+/g, '--port PORT');
     const comparable = (r: Report): unknown => ({
       ...r,
       gradedAt: undefined,
@@ -447,6 +451,7 @@ describe('npm run grade --shard and merge', () => {
           seconds: undefined,
           output: runSpecific(test.output),
           message: runSpecific(test.message),
+          command: runSpecific(test.command),
         })),
       })),
     });
