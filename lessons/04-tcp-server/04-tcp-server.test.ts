@@ -14,6 +14,7 @@ import {
   expectNoDataFor,
   expectOneLineError,
   HOSTILE,
+  HOSTILE_ENCODING,
   HOSTILE_SHOWN,
   hasIpv6Loopback,
   itRejectsBadFlags,
@@ -198,9 +199,9 @@ suite(target, 'lesson', () => {
   it('server shows a message with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
     // Checks that network text cannot draw on the server's terminal: ESC, CR, LF, C1, bidi and a
     // lone surrogate come out escaped, and the only "listening on" line is the server's own.
-    const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'cesu8']);
+    const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', HOSTILE_ENCODING]);
     const socket = await connectTcp(t, port);
-    const message = iconv.encode(HOSTILE, 'cesu8');
+    const message = iconv.encode(HOSTILE, HOSTILE_ENCODING);
     socket.end(message);
     await readToEnd(socket);
     assert.deepEqual(await server.exit(), OK);
@@ -212,10 +213,10 @@ suite(target, 'lesson', () => {
   it('client shows a reply with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
     // Checks the same rule for the reply the client prints.
     const harness = await listenTcp(t);
-    const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', 'cesu8', '--message', 'hi']);
+    const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', HOSTILE_ENCODING, '--message', 'hi']);
     const connection = await harness.next();
     await readToEnd(connection);
-    connection.end(iconv.encode(HOSTILE, 'cesu8'));
+    connection.end(iconv.encode(HOSTILE, HOSTILE_ENCODING));
     assert.deepEqual(await client.exit(), OK);
     assert.match(client.stdout, new RegExp(`^reply: ${literal(HOSTILE_SHOWN)}$`, 'm'));
     assert.doesNotMatch(client.stdout, /^listening on /m);

@@ -14,6 +14,7 @@ import {
   connectTcp,
   describeCut,
   expectOneLineError,
+  HOSTILE_ENCODING,
   HOSTILE_LINE,
   HOSTILE_LINE_SHOWN,
   hasIpv6Loopback,
@@ -460,8 +461,8 @@ suite(target, 'lesson', () => {
     // Checks that the client's text cannot draw on the server's terminal: ESC, CR, VT, NEL, C1, bidi
     // and a lone surrogate come out escaped, and a fake ready line sent as its own message stays a
     // "client:" line, so the only line that starts with "listening on" is the server's own.
-    const { server, socket } = await serverAgainstHarness(t, ['--encoding', 'cesu8']);
-    await send(socket, Buffer.concat([lineBytes(HOSTILE_LINE, 'cesu8'), lineBytes('listening on 6.6.6.6:66')]));
+    const { server, socket } = await serverAgainstHarness(t, ['--encoding', HOSTILE_ENCODING]);
+    await send(socket, Buffer.concat([lineBytes(HOSTILE_LINE, HOSTILE_ENCODING), lineBytes('listening on 6.6.6.6:66')]));
     await printed(server, 'client: listening on 6.6.6.6:66');
     assert.match(server.stdout, new RegExp(`^client: ${literal(HOSTILE_LINE_SHOWN)}$`, 'm'));
     assert.equal(server.stdout.match(/^listening on /gm)?.length, 1, `one ready line:\n${server.stdout}`);
@@ -470,10 +471,10 @@ suite(target, 'lesson', () => {
 
   it('client shows escapes, a carriage-return fake ready line and a lone surrogate escaped, on one line', async (t) => {
     // Checks the same rule for the lines the client prints.
-    const { client, connection, wire } = await clientAgainstHarness(t, ['--encoding', 'cesu8']);
+    const { client, connection, wire } = await clientAgainstHarness(t, ['--encoding', HOSTILE_ENCODING]);
     client.writeLine('hi');
     await wire.line();
-    await send(connection, lineBytes(HOSTILE_LINE, 'cesu8'));
+    await send(connection, lineBytes(HOSTILE_LINE, HOSTILE_ENCODING));
     await client.waitFor(/^server: /m);
     assert.match(client.stdout, new RegExp(`^server: ${literal(HOSTILE_LINE_SHOWN)}$`, 'm'));
     assert.doesNotMatch(client.stdout, /^listening on /m);

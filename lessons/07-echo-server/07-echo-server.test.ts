@@ -17,6 +17,7 @@ import {
   describeCut,
   expectOneLineError,
   HOSTILE,
+  HOSTILE_ENCODING,
   HOSTILE_LINE,
   HOSTILE_LINE_SHOWN,
   HOSTILE_SHOWN,
@@ -491,17 +492,17 @@ suite(target, 'lesson', () => {
     // Checks that a client's name cannot draw on the servers' terminal: ESC, CR, VT, NEL, C1, bidi and
     // a lone surrogate come out escaped (over UDP a datagram may even hold newlines); each server's
     // only "listening on" line is its own.
-    const tcp = await startListening(t, target, 'tcp-server.ts', ['--encoding', 'cesu8']);
+    const tcp = await startListening(t, target, 'tcp-server.ts', ['--encoding', HOSTILE_ENCODING]);
     const reader = new Wire(await connectTcp(t, tcp.port));
     await reader.line();
-    reader.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, 'cesu8'));
-    assert.deepEqual(await reader.line(), iconv.encode(`Hello, ${HOSTILE_LINE}!\n`, 'cesu8'));
+    reader.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING));
+    assert.deepEqual(await reader.line(), iconv.encode(`Hello, ${HOSTILE_LINE}!\n`, HOSTILE_ENCODING));
     await tcp.program.waitFor(/^received .* from /m);
     assert.match(tcp.program.stdout, new RegExp(`^received ${literal(HOSTILE_LINE_SHOWN)} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
-    const udp = await startListening(t, target, 'udp-server.ts', ['--encoding', 'cesu8']);
+    const udp = await startListening(t, target, 'udp-server.ts', ['--encoding', HOSTILE_ENCODING]);
     assert.deepEqual(
-      (await askUdp(await bindUdp(t), iconv.encode(HOSTILE, 'cesu8'), udp.port)).data,
-      iconv.encode(`Hello, ${HOSTILE}!`, 'cesu8'),
+      (await askUdp(await bindUdp(t), iconv.encode(HOSTILE, HOSTILE_ENCODING), udp.port)).data,
+      iconv.encode(`Hello, ${HOSTILE}!`, HOSTILE_ENCODING),
     );
     await udp.program.waitFor(/^received .* from /m);
     assert.match(udp.program.stdout, new RegExp(`^received ${literal(HOSTILE_SHOWN)} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
@@ -515,16 +516,16 @@ suite(target, 'lesson', () => {
     // Checks the same rule for the clients: a hostile greeting over TCP, and over UDP a stray
     // reply (shown as ignored) before the real one.
     const harness = await listenTcp(t);
-    const tcpClient = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', 'cesu8']);
+    const tcpClient = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', HOSTILE_ENCODING]);
     const connection = new Wire(await harness.next());
-    connection.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, 'cesu8'));
+    connection.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING));
     await tcpClient.waitFor(/^greeting: /m);
     assert.match(tcpClient.stdout, new RegExp(`^greeting: ${literal(HOSTILE_LINE_SHOWN)}$`, 'm'));
     const peer = await bindUdp(t);
-    const udpClient = start(t, target, 'udp-client.ts', ['--port', String(peer.port), '--encoding', 'cesu8']);
+    const udpClient = start(t, target, 'udp-client.ts', ['--port', String(peer.port), '--encoding', HOSTILE_ENCODING]);
     udpClient.writeLine('Tom');
     const request = await datagramSaying(peer, 'Tom');
-    await peer.send(iconv.encode(HOSTILE, 'cesu8'), request.port, request.address);
+    await peer.send(iconv.encode(HOSTILE, HOSTILE_ENCODING), request.port, request.address);
     await udpClient.waitFor(/^ignored a late or duplicate reply: /m);
     await peer.send(utf8('Hello, Tom!'), request.port, request.address);
     udpClient.endInput();

@@ -20,6 +20,7 @@ import {
   eachAtMost,
   expectNoDataFor,
   expectOneLineError,
+  HOSTILE_ENCODING,
   HOSTILE_LINE,
   HOSTILE_LINE_SHOWN,
   hasIpv6Loopback,
@@ -649,8 +650,8 @@ suite(target, 'lesson', () => {
     // Checks that a client's name cannot draw on the server's terminal: ESC, CR, VT, NEL, C1, bidi
     // and a lone surrogate come out escaped in the "refused" line, inside its quotes.
     const { root } = await tree(t);
-    const { server, port } = await startServer(t, root, ['--encoding', 'cesu8']);
-    assertRefusal(await ask(t, port, iconv.encode(`${HOSTILE_LINE}\n`, 'cesu8')), 'not-found');
+    const { server, port } = await startServer(t, root, ['--encoding', HOSTILE_ENCODING]);
+    assertRefusal(await ask(t, port, iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING)), 'not-found');
     await server.waitFor(/^refused /m);
     assert.match(server.stdout, new RegExp(`^refused "${literal(HOSTILE_LINE_SHOWN)}" to \\S+: not-found: `, 'm'));
     assert.equal(server.stdout.match(/^listening on /gm)?.length, 1);

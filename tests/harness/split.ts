@@ -86,8 +86,13 @@ export async function eachAtMost<T>(limit: number, items: T[], run: (item: T) =>
 /**
  * Text a hostile peer sends as one message: a clear-screen escape, a carriage return, a fake ready
  * line between newlines, a C1 control (CSI), a right-to-left override and a lone surrogate. In
- * cesu8 (utf-8 that carries surrogates one by one) every one of them arrives as it was sent.
+ * HOSTILE_ENCODING every one of them arrives as it was sent.
  */
+/**
+ * utf-7 (RFC 2152) carries UTF-16 units in base64, a lone surrogate too, and "\n" as the byte 0x0a:
+ * every lesson can frame it, and iconv-lite and Python decode it alike (utf-8 cannot carry a lone surrogate).
+ */
+export const HOSTILE_ENCODING = 'utf-7';
 export const HOSTILE = '好\x1b[2J\r\nlistening on 6.6.6.6:66\n\u009b\u202e\ud800!';
 /** HOSTILE as a program must show it: on one line, every control character escaped. */
 export const HOSTILE_SHOWN = String.raw`好\u{1b}[2J\r\nlistening on 6.6.6.6:66\n\u{9b}\u{202e}\u{d800}!`;
