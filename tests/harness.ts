@@ -9,7 +9,9 @@
 //   in one write; wire.ts: a reader of exact bytes, line by line, on a harness socket;
 // - streams.ts: closing the harness's end of a program's stdout or stderr (a reader gone away);
 // - bad-flags.ts: the usage errors every program rejects; assertions.ts: the one-line error
-//   contract and the other shared checks.
+//   contract and the other shared checks;
+// - split.ts: messages cut at every byte offset, written so that each cut falls between two reads
+//   of the program; hostile text for the escape tests; closing a program's stdout (`| head -1`).
 // Every process and socket is registered with t.after(), so it is cleaned up even when a test fails.
 // Programs are contained, because the grader runs students' programs through these same tests:
 // each runs in its own process group that is killed as a whole, its output is capped (a flood
@@ -19,6 +21,7 @@
 export * from './harness/assertions.ts';
 export * from './harness/bad-flags.ts';
 export * from './harness/programs.ts';
+export * from './harness/split.ts';
 export * from './harness/streams.ts';
 export * from './harness/target.ts';
 export * from './harness/tcp.ts';

@@ -7,22 +7,32 @@ import { it } from 'node:test';
 import iconv from 'iconv-lite';
 import {
   COMMON_BAD_FLAGS,
+  closeOutput,
   connectTcp,
+  describeCut,
+  eachAtMost,
   expectNoDataFor,
   expectOneLineError,
+  HOSTILE,
+  HOSTILE_ENCODING,
+  HOSTILE_SHOWN,
   hasIpv6Loopback,
   itRejectsBadFlags,
   lessonTarget,
   listenTcp,
   literal,
+  RAW_CONTROL,
   type RunningProgram,
   readToEnd,
+  SPLIT_MESSAGES,
+  splits,
   start,
   startListening,
   suite,
   unusedPort,
   withTimeout,
   writeBytewise,
+  writeSplit,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -150,6 +160,91 @@ suite(target, 'lesson', () => {
     const client = start(t, target, 'client.ts', ['--host', '::1', '--port', String(port), '--message', CHINESE]);
     await client.waitFor(/^reply: thank you !$/m);
     assert.equal((await receivedLine(server)).text, CHINESE);
+  });
+
+  // ---- split bytes, hostile text, closed output (issue 13) ----
+
+  for (const [encoding, text] of SPLIT_MESSAGES) {
+    it(`server decodes a ${encoding} message split at every byte offset and sent one byte per write`, async (t) => {
+      // Checks that the message is decoded whole, however the reads cut it: one server per cut
+      // (it serves one client), a few at a time; each prints exactly the text, with its byte count.
+      const bytes = iconv.encode(text, encoding);
+      await eachAtMost(3, splits(bytes), async (pieces) => {
+        const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', encoding]);
+        const socket = await connectTcp(t, port);
+        await writeSplit(socket, pieces);
+        socket.end();
+        assert.deepEqual(await readToEnd(socket), iconv.encode(REPLY, encoding));
+        assert.deepEqual(await receivedLine(server), { bytes: bytes.length, text }, describeCut(pieces));
+      });
+    });
+
+    it(`client decodes a ${encoding} reply split at every byte offset and sent one byte per write`, async (t) => {
+      // Checks the client's side of the same rule: one client per cut against a harness server
+      // that writes the reply in those pieces; each client prints exactly the reply.
+      const bytes = iconv.encode(text, encoding);
+      await eachAtMost(3, splits(bytes), async (pieces) => {
+        const harness = await listenTcp(t);
+        const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', encoding, '--message', 'hi']);
+        const connection = await harness.next();
+        await readToEnd(connection, 'the client to half-close after its message');
+        await writeSplit(connection, pieces);
+        connection.end();
+        await client.waitFor(new RegExp(`^reply: ${literal(text)}$`, 'm'), 'stdout', `the reply, ${describeCut(pieces)}`);
+        assert.deepEqual(await client.exit(), OK);
+      });
+    });
+  }
+
+  it('server shows a message with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
+    // Checks that network text cannot draw on the server's terminal: ESC, CR, LF, C1, bidi and a
+    // lone surrogate come out escaped, and the only "listening on" line is the server's own.
+    const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', HOSTILE_ENCODING]);
+    const socket = await connectTcp(t, port);
+    const message = iconv.encode(HOSTILE, HOSTILE_ENCODING);
+    socket.end(message);
+    await readToEnd(socket);
+    assert.deepEqual(await server.exit(), OK);
+    assert.match(server.stdout, new RegExp(`^received ${message.length} bytes from \\S+: ${literal(HOSTILE_SHOWN)}$`, 'm'));
+    assert.equal(server.stdout.match(/^listening on /gm)?.length, 1, `one ready line:\n${server.stdout}`);
+    assert.doesNotMatch(server.stdout, RAW_CONTROL);
+  });
+
+  it('client shows a reply with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
+    // Checks the same rule for the reply the client prints.
+    const harness = await listenTcp(t);
+    const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', HOSTILE_ENCODING, '--message', 'hi']);
+    const connection = await harness.next();
+    await readToEnd(connection);
+    connection.end(iconv.encode(HOSTILE, HOSTILE_ENCODING));
+    assert.deepEqual(await client.exit(), OK);
+    assert.match(client.stdout, new RegExp(`^reply: ${literal(HOSTILE_SHOWN)}$`, 'm'));
+    assert.doesNotMatch(client.stdout, /^listening on /m);
+    assert.doesNotMatch(client.stdout, RAW_CONTROL);
+  });
+
+  it('server whose stdout and stderr were closed (| head -1) still serves its client and exits 0', async (t) => {
+    // Checks that a reader going away is not the server's error: every log line after it fails
+    // with EPIPE, and still the client gets its reply and the server ends as usual, without a crash.
+    const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
+    await closeOutput(server, ['stdout']);
+    const socket = await connectTcp(t, port);
+    socket.end('still there?');
+    assert.deepEqual(await readToEnd(socket, 'the reply with stdout closed'), Buffer.from(REPLY));
+    assert.deepEqual(await server.exit(), OK);
+    assert.equal(server.stderr, '', 'no stack trace');
+  });
+
+  it('client whose stdout was closed still sends its message, reads the reply and exits 0', async (t) => {
+    // Checks the client's side: its output has nowhere to go, but it finishes its job quietly.
+    const harness = await listenTcp(t);
+    const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', 'utf-8', '--message', 'hello']);
+    await closeOutput(client, ['stdout']);
+    const connection = await harness.next();
+    assert.deepEqual(await readToEnd(connection), Buffer.from('hello'));
+    connection.end(REPLY);
+    assert.deepEqual(await client.exit(), OK);
+    assert.equal(client.stderr, '', 'no stack trace');
   });
 
   for (const file of ['server.ts', 'client.ts']) itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);

@@ -15,12 +15,17 @@ const DEFAULT_HOST = '127.0.0.1'; // loopback: the lesson never leaves this mach
 const DEFAULT_PORT = 7788; // the note's port
 const DEFAULT_ENCODING = 'gbk'; // the note encodes with gbk on both sides
 const REPLY_TIMEOUT_MS = 10_000; // give up instead of waiting forever for a server that never answers
+const MAX_REPLY_BYTES = 1024 * 1024; // a server that never stops sending cannot fill our memory
 
 const USAGE = `usage: client.ts [--host HOST] [--port PORT] [--encoding NAME] [--message TEXT]
   --host HOST      server address (default ${DEFAULT_HOST}; ::1 for IPv6)
   --port PORT      server port (default ${DEFAULT_PORT})
   --encoding NAME  how the message is encoded on the wire (default ${DEFAULT_ENCODING}; e.g. utf-8, gb18030)
   --message TEXT   what to send; without it, the first line of standard input`;
+
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 const options = parseOptions(process.argv.slice(2));
 const message = options.message ?? (await readFirstLine());
@@ -39,15 +44,20 @@ socket.on('connect', () => {
 });
 const reply = await readUntilEnd(socket, options.encoding);
 if (reply === '') fail('the server closed the connection without replying');
-console.log(`reply: ${reply}`);
+console.log(`reply: ${printable(reply)}`);
 // #endregion exchange
 
-// The reply, too, is complete only when the server closes: a single read could stop halfway.
+// The reply, too, is complete only when the server closes: a single read could stop halfway, and
+// a chunk can end inside a character. So the bytes are kept until the end, then decoded at once.
 function readUntilEnd(stream: net.Socket, encoding: string): Promise<string> {
-  const decoder = iconv.getDecoder(encoding); // a character split across chunks is joined here
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += decoder.write(chunk)));
-  return new Promise((resolve) => stream.on('end', () => resolve(text + (decoder.end() ?? ''))));
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  stream.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > MAX_REPLY_BYTES) fail(`the reply is longer than ${MAX_REPLY_BYTES} bytes; connection dropped`);
+    chunks.push(chunk);
+  });
+  return new Promise((resolve) => stream.on('end', () => resolve(iconv.decode(Buffer.concat(chunks), encoding))));
 }
 
 async function readFirstLine(): Promise<string | undefined> {
@@ -122,6 +132,20 @@ function describeSocketError(err: NodeJS.ErrnoException): string {
     default:
       return err.message;
   }
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {

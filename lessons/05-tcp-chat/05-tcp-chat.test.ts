@@ -10,14 +10,22 @@ import iconv from 'iconv-lite';
 import {
   type BadFlag,
   COMMON_BAD_FLAGS,
+  closeOutput,
   connectTcp,
+  describeCut,
   expectOneLineError,
+  HOSTILE_ENCODING,
+  HOSTILE_LINE,
+  HOSTILE_LINE_SHOWN,
   hasIpv6Loopback,
   itRejectsBadFlags,
   lessonTarget,
   listenTcp,
   literal,
+  RAW_CONTROL,
   type RunningProgram,
+  SPLIT_MESSAGES,
+  splits,
   start,
   startListening,
   suite,
@@ -26,6 +34,7 @@ import {
   withTimeout,
   writeBytewise,
   writeCoalesced,
+  writeSplit,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -37,6 +46,11 @@ const MAX_LINE = 4096;
 /** Resolves once `program` has printed exactly `line` as a whole line of stdout. */
 function printed(program: RunningProgram, line: string): Promise<RegExpMatchArray> {
   return program.waitFor(new RegExp(`^${literal(line)}$`, 'm'), 'stdout', `the line "${line}"`);
+}
+
+/** Resolves once `program` has printed exactly `line`, as a whole line of stdout, `times` times. */
+function printedTimes(program: RunningProgram, line: string, times: number): Promise<RegExpMatchArray> {
+  return program.waitFor(new RegExp(`(?:^${literal(line)}$[\\s\\S]*?){${times}}`, 'm'), 'stdout', `the line "${line}" ${times} times`);
 }
 
 /** The lines of stdout that start with `prefix`, e.g. every message a program printed. */
@@ -200,8 +214,8 @@ suite(target, 'lesson', () => {
 
     it(`client sends ${label} bytes plus "\\n" per line and decodes a ${label} character split across two reads`, async (t) => {
       // Checks the client's framing and encoding against a harness server: the exact bytes of each
-      // typed line, a reply whose first character arrives in two reads (the streaming decoder keeps
-      // the first half), and bye on the wire followed by FIN.
+      // typed line, a reply whose first character arrives in two reads (the line is decoded only
+      // once its "\n" is in), and bye on the wire followed by FIN.
       const { client, connection, wire } = await clientAgainstHarness(t, flags);
       client.writeLine(CHINESE);
       assert.deepEqual(await wire.line(), lineBytes(CHINESE, encoding));
@@ -401,6 +415,106 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await wire.line(), lineBytes('bye'));
     await printed(client, 'the server did not close the connection within 1 s; closing it');
     assert.deepEqual(await client.exit(), OK);
+  });
+
+  // ---- split bytes, hostile text, closed output (issue 13) ----
+
+  for (const [encoding, text] of SPLIT_MESSAGES) {
+    it(`server decodes a ${encoding} line split at every byte offset and sent one byte per write`, async (t) => {
+      // Checks the server's framing and decoding on one connection: the line (its "\n" included)
+      // is cut at each offset, every piece read before the next is sent, and each time the server
+      // prints exactly the text; then bye still ends the chat.
+      const { server, socket } = await serverAgainstHarness(t, ['--encoding', encoding]);
+      const ways = splits(lineBytes(text, encoding));
+      for (const [k, pieces] of ways.entries()) {
+        await writeSplit(socket, pieces);
+        await printedTimes(server, `client: ${text}`, k + 1).catch((err: Error) => assert.fail(`${describeCut(pieces)}: ${err.message}`));
+      }
+      await writeSplit(socket, [lineBytes('bye', encoding)]);
+      await printed(server, 'the client said bye; conversation over');
+      socket.end();
+      assert.deepEqual(await server.exit(), OK);
+      assert.deepEqual(linesStarting(server, 'client:'), [...ways.map(() => `client: ${text}`), 'client: bye']);
+    });
+
+    it(`client decodes a ${encoding} line split at every byte offset and sent one byte per write`, async (t) => {
+      // Checks the same on the client: the harness server sends the line cut every way, and the
+      // client prints exactly the text each time, then takes bye.
+      const { client, connection, wire } = await clientAgainstHarness(t, ['--encoding', encoding]);
+      client.writeLine('hi');
+      assert.deepEqual(await wire.line(), lineBytes('hi', encoding));
+      const ways = splits(lineBytes(text, encoding));
+      for (const [k, pieces] of ways.entries()) {
+        await writeSplit(connection, pieces);
+        await printedTimes(client, `server: ${text}`, k + 1).catch((err: Error) => assert.fail(`${describeCut(pieces)}: ${err.message}`));
+      }
+      await writeSplit(connection, [lineBytes('bye', encoding)]);
+      await printed(client, 'the server said bye; conversation over');
+      await wire.rest('the client to close its side after bye');
+      connection.end();
+      assert.deepEqual(await client.exit(), OK);
+      assert.deepEqual(linesStarting(client, 'server:'), [...ways.map(() => `server: ${text}`), 'server: bye']);
+    });
+  }
+
+  it('server shows escapes, a carriage-return fake ready line and a lone surrogate escaped, on one line', async (t) => {
+    // Checks that the client's text cannot draw on the server's terminal: ESC, CR, VT, NEL, C1, bidi
+    // and a lone surrogate come out escaped, and a fake ready line sent as its own message stays a
+    // "client:" line, so the only line that starts with "listening on" is the server's own.
+    const { server, socket } = await serverAgainstHarness(t, ['--encoding', HOSTILE_ENCODING]);
+    await send(socket, Buffer.concat([lineBytes(HOSTILE_LINE, HOSTILE_ENCODING), lineBytes('listening on 6.6.6.6:66')]));
+    await printed(server, 'client: listening on 6.6.6.6:66');
+    assert.match(server.stdout, new RegExp(`^client: ${literal(HOSTILE_LINE_SHOWN)}$`, 'm'));
+    assert.equal(server.stdout.match(/^listening on /gm)?.length, 1, `one ready line:\n${server.stdout}`);
+    assert.doesNotMatch(server.stdout, RAW_CONTROL);
+  });
+
+  it('client shows escapes, a carriage-return fake ready line and a lone surrogate escaped, on one line', async (t) => {
+    // Checks the same rule for the lines the client prints.
+    const { client, connection, wire } = await clientAgainstHarness(t, ['--encoding', HOSTILE_ENCODING]);
+    client.writeLine('hi');
+    await wire.line();
+    await send(connection, lineBytes(HOSTILE_LINE, HOSTILE_ENCODING));
+    await client.waitFor(/^server: /m);
+    assert.match(client.stdout, new RegExp(`^server: ${literal(HOSTILE_LINE_SHOWN)}$`, 'm'));
+    assert.doesNotMatch(client.stdout, /^listening on /m);
+    assert.doesNotMatch(client.stdout, RAW_CONTROL);
+  });
+
+  it('server whose stdout was closed (| head -1) still chats with its client to bye, and exits 0', async (t) => {
+    // Checks that a reader going away is not the server's error: every line it prints fails with
+    // EPIPE, and still it hears the client, sends what its user typed, and ends at bye, no crash.
+    const { program: server, port } = await startListening(t, target, 'server.ts');
+    await closeOutput(server, ['stdout']);
+    const wire = new Wire(await connectTcp(t, port));
+    await send(wire.socket, lineBytes('hello'));
+    server.writeLine('hi back');
+    assert.deepEqual(await wire.line(), lineBytes('hi back'));
+    await send(wire.socket, lineBytes('bye'));
+    assert.deepEqual(await wire.rest('the server to close its side after bye'), Buffer.alloc(0));
+    wire.socket.end();
+    assert.deepEqual(await server.exit(), OK);
+    assert.equal(server.stderr, '', 'no stack trace');
+  });
+
+  it('client whose stdout was closed still chats to bye and exits 0', async (t) => {
+    // Checks the client's side: its output has nowhere to go, but it sends, hears bye and ends quietly.
+    const { client, connection, wire } = await clientAgainstHarness(t);
+    await closeOutput(client, ['stdout']);
+    client.writeLine('hello');
+    assert.deepEqual(await wire.line(), lineBytes('hello'));
+    await send(connection, lineBytes('bye'));
+    assert.deepEqual(await wire.rest('the client to close its side after bye'), Buffer.alloc(0));
+    connection.end();
+    assert.deepEqual(await client.exit(), OK);
+    assert.equal(client.stderr, '', 'no stack trace');
+  });
+
+  it('both programs refuse an encoding in which "\\n" is not the byte 0x0a, with exit 2', async (t) => {
+    // Checks that lines are never cut on bytes where 0x0a can sit inside a character (utf-16).
+    for (const file of ['server.ts', 'client.ts']) {
+      await expectOneLineError(start(t, target, file, ['--encoding', 'utf-16le']), 2, /utf-16le/);
+    }
   });
 
   // ---- flags and errors a user can cause ----

@@ -11,13 +11,25 @@ import iconv from 'iconv-lite';
 import {
   bindUdp,
   COMMON_BAD_FLAGS,
+  closeOutput,
   connectTcp,
   type Datagram,
+  describeCut,
   expectOneLineError,
+  HOSTILE,
+  HOSTILE_ENCODING,
+  HOSTILE_LINE,
+  HOSTILE_LINE_SHOWN,
+  HOSTILE_SHOWN,
   hasIpv6Loopback,
   itRejectsBadFlags,
   lessonTarget,
   listenTcp,
+  literal,
+  RAW_CONTROL,
+  type RunningProgram,
+  SPLIT_MESSAGES,
+  splits,
   start,
   startListening,
   suite,
@@ -27,6 +39,7 @@ import {
   withTimeout,
   writeBytewise,
   writeCoalesced,
+  writeSplit,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -48,6 +61,11 @@ async function datagramSaying(peer: UdpPeer, text: string): Promise<Datagram> {
     const datagram = await peer.next();
     if (datagram.data.toString() === text) return datagram;
   }
+}
+
+/** Resolves once `program` has printed exactly `line`, as a whole line of stdout, `times` times. */
+function printedTimes(program: RunningProgram, line: string, times: number): Promise<RegExpMatchArray> {
+  return program.waitFor(new RegExp(`(?:^${literal(line)}$[\\s\\S]*?){${times}}`, 'm'), 'stdout', `the line "${line}" ${times} times`);
 }
 
 function askUdp(peer: UdpPeer, data: Buffer, port: number, host = '127.0.0.1'): Promise<Datagram> {
@@ -429,6 +447,141 @@ suite(target, 'lesson', () => {
     tcpClient.socket.write('Michael\n');
     assert.equal(await tcpClient.lineText(), 'Hello, Michael!');
     assert.deepEqual((await askUdp(await bindUdp(t), utf8('Tracy'), port)).data, utf8('Hello, Tracy!'));
+  });
+
+  // ---- split bytes, hostile text, closed output (issue 13) ----
+
+  for (const [encoding, text] of SPLIT_MESSAGES) {
+    it(`tcp-server decodes a ${encoding} name split at every byte offset and sent one byte per write`, async (t) => {
+      // Checks the server's framing and decoding on one connection: the line (its "\n" included)
+      // is cut at each offset, every piece read before the next is sent, and each time the reply
+      // is exactly "Hello, TEXT!" in that encoding, and the log shows exactly the text.
+      const { program: server, port } = await startListening(t, target, 'tcp-server.ts', ['--encoding', encoding]);
+      const reader = new Wire(await connectTcp(t, port));
+      assert.deepEqual(await reader.line(), iconv.encode(WELCOME, encoding));
+      const ways = splits(iconv.encode(`${text}\n`, encoding));
+      for (const pieces of ways) {
+        await writeSplit(reader.socket, pieces);
+        assert.deepEqual(await reader.line(), iconv.encode(`Hello, ${text}!\n`, encoding), describeCut(pieces));
+      }
+      assert.equal(server.stdout.match(new RegExp(`^received ${literal(text)} from `, 'gm'))?.length, ways.length);
+    });
+
+    it(`tcp-client decodes a ${encoding} reply split at every byte offset and sent one byte per write`, async (t) => {
+      // Checks the client's side: for each name it sends, the harness server answers with the
+      // line cut another way, and the client prints exactly the text each time.
+      const harness = await listenTcp(t);
+      const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', encoding]);
+      const connection = new Wire(await harness.next());
+      connection.socket.write(WELCOME);
+      const ways = splits(iconv.encode(`${text}\n`, encoding));
+      for (const [k, pieces] of ways.entries()) {
+        client.writeLine(`name ${k}`);
+        assert.equal(await connection.lineText(), `name ${k}`);
+        await writeSplit(connection.socket, pieces);
+        await printedTimes(client, `reply: ${text}`, k + 1).catch((err: Error) => assert.fail(`${describeCut(pieces)}: ${err.message}`));
+      }
+      client.endInput();
+      assert.equal(await connection.lineText(), 'exit');
+      connection.socket.end();
+      assert.deepEqual(await client.exit(), OK);
+    });
+  }
+
+  it('tcp-server and udp-server show a name with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
+    // Checks that a client's name cannot draw on the servers' terminal: ESC, CR, VT, NEL, C1, bidi and
+    // a lone surrogate come out escaped (over UDP a datagram may even hold newlines); each server's
+    // only "listening on" line is its own.
+    const tcp = await startListening(t, target, 'tcp-server.ts', ['--encoding', HOSTILE_ENCODING]);
+    const reader = new Wire(await connectTcp(t, tcp.port));
+    await reader.line();
+    reader.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING));
+    assert.deepEqual(await reader.line(), iconv.encode(`Hello, ${HOSTILE_LINE}!\n`, HOSTILE_ENCODING));
+    await tcp.program.waitFor(/^received .* from /m);
+    assert.match(tcp.program.stdout, new RegExp(`^received ${literal(HOSTILE_LINE_SHOWN)} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
+    const udp = await startListening(t, target, 'udp-server.ts', ['--encoding', HOSTILE_ENCODING]);
+    assert.deepEqual(
+      (await askUdp(await bindUdp(t), iconv.encode(HOSTILE, HOSTILE_ENCODING), udp.port)).data,
+      iconv.encode(`Hello, ${HOSTILE}!`, HOSTILE_ENCODING),
+    );
+    await udp.program.waitFor(/^received .* from /m);
+    assert.match(udp.program.stdout, new RegExp(`^received ${literal(HOSTILE_SHOWN)} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
+    for (const server of [tcp.program, udp.program]) {
+      assert.equal(server.stdout.match(/^listening on /gm)?.length, 1, `one ready line:\n${server.stdout}`);
+      assert.doesNotMatch(server.stdout, RAW_CONTROL);
+    }
+  });
+
+  it('tcp-client and udp-client show what the server sends with its escapes escaped, on one line', async (t) => {
+    // Checks the same rule for the clients: a hostile greeting over TCP, and over UDP a stray
+    // reply (shown as ignored) before the real one.
+    const harness = await listenTcp(t);
+    const tcpClient = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', HOSTILE_ENCODING]);
+    const connection = new Wire(await harness.next());
+    connection.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING));
+    await tcpClient.waitFor(/^greeting: /m);
+    assert.match(tcpClient.stdout, new RegExp(`^greeting: ${literal(HOSTILE_LINE_SHOWN)}$`, 'm'));
+    const peer = await bindUdp(t);
+    const udpClient = start(t, target, 'udp-client.ts', ['--port', String(peer.port), '--encoding', HOSTILE_ENCODING]);
+    udpClient.writeLine('Tom');
+    const request = await datagramSaying(peer, 'Tom');
+    await peer.send(iconv.encode(HOSTILE, HOSTILE_ENCODING), request.port, request.address);
+    await udpClient.waitFor(/^ignored a late or duplicate reply: /m);
+    await peer.send(utf8('Hello, Tom!'), request.port, request.address);
+    udpClient.endInput();
+    assert.deepEqual(await udpClient.exit(), OK);
+    assert.match(udpClient.stdout, new RegExp(`^ignored a late or duplicate reply: ${literal(HOSTILE_SHOWN)}$`, 'm'));
+    for (const client of [tcpClient, udpClient]) {
+      assert.doesNotMatch(client.stdout, /^listening on /m);
+      assert.doesNotMatch(client.stdout, RAW_CONTROL);
+    }
+  });
+
+  it('tcp-server with stdout and stderr closed (| head -1) answers the client whose arrival it logged, and the next', async (t) => {
+    // Checks that a reader going away is not the server's error: the log line for a new client
+    // fails with EPIPE, and still that client is greeted and answered, so is the next, a client
+    // that makes it write to stderr (a line too long) changes nothing, and SIGTERM still ends it with 0.
+    const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
+    await closeOutput(server, ['stdout', 'stderr']);
+    for (const name of ['Michael', 'Tom']) {
+      const reader = await greetedClient(t, port);
+      reader.socket.write(`${name}\n`);
+      assert.equal(await reader.lineText(), `Hello, ${name}!`);
+      reader.socket.write('exit\n');
+      assert.equal(await reader.restText(), '');
+    }
+    const long = await greetedClient(t, port);
+    long.socket.write(`${'x'.repeat(2000)}\n`);
+    assert.equal(await long.restText(), 'error: line longer than 1024 bytes\n');
+    const last = await greetedClient(t, port);
+    last.socket.write('Tracy\n');
+    assert.equal(await last.lineText(), 'Hello, Tracy!');
+    last.socket.end();
+    server.signal('SIGTERM');
+    assert.deepEqual(await server.exit(), OK);
+  });
+
+  it('udp-server with stdout closed answers every datagram, and the clients with stdout closed finish their job', async (t) => {
+    // Checks the same for the UDP server, and for both clients: output that has nowhere to go is
+    // dropped, the exchange completes, exit 0, nothing on stderr.
+    const { program: server, port } = await startListening(t, target, 'udp-server.ts');
+    await closeOutput(server, ['stdout']);
+    const peer = await bindUdp(t);
+    for (const name of ['Michael', 'Sarah']) assert.deepEqual((await askUdp(peer, utf8(name), port)).data, utf8(`Hello, ${name}!`));
+    const udpClient = start(t, target, 'udp-client.ts', ['--port', String(port)]);
+    await closeOutput(udpClient, ['stdout']);
+    udpClient.writeLine('Tracy');
+    udpClient.endInput();
+    assert.deepEqual(await udpClient.exit(), OK);
+    const tcp = await startListening(t, target, 'tcp-server.ts');
+    const tcpClient = start(t, target, 'tcp-client.ts', ['--port', String(tcp.port)]);
+    await closeOutput(tcpClient, ['stdout']);
+    tcpClient.writeLine('Tom');
+    tcpClient.endInput();
+    assert.deepEqual(await tcpClient.exit(), OK);
+    await tcp.program.waitFor(/^received Tom from /m);
+    for (const program of [server, udpClient, tcpClient]) assert.equal(program.stderr, '', `${program.name}: no stack trace`);
+    assert.equal(server.exitStatus, undefined, 'the UDP server is still running');
   });
 
   // ---- flags, errors, IPv6 ----

@@ -25,6 +25,10 @@ const USAGE = `usage: tcp-client.ts [--host HOST] [--port PORT] [--encoding NAME
   --encoding NAME  how lines are encoded on the wire (default ${DEFAULT_ENCODING}; e.g. gbk)
   --timeout MS     how long to wait for an expected reply (default ${DEFAULT_TIMEOUT_MS})`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 const waiting: string[] = []; // names sent whose reply has not come yet
 let greeted = false;
@@ -39,11 +43,11 @@ expectAnswer(); // the greeting
 readLines(socket, (line) => {
   if (!greeted) {
     greeted = true;
-    console.log(`greeting: ${line}`);
+    console.log(`greeting: ${printable(line)}`);
   } else if (waiting.shift() !== undefined) {
-    console.log(`reply: ${line}`);
+    console.log(`reply: ${printable(line)}`);
   } else {
-    fail(`the server sent a line nobody asked for: ${line}`);
+    fail(`the server sent a line nobody asked for: ${printable(line)}`);
   }
   if (greeted && waiting.length === 0 && !exitSent) socket.setTimeout(0); // the user may take their time
 });
@@ -149,6 +153,20 @@ function describeSocketError(err: NodeJS.ErrnoException): string {
     default:
       return err.message;
   }
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {

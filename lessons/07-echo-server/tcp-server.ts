@@ -25,6 +25,10 @@ const USAGE = `usage: tcp-server.ts [--host HOST] [--port PORT] [--encoding NAME
   --encoding NAME  how lines are decoded and replies encoded (default ${DEFAULT_ENCODING}; e.g. gbk)
   --quiet          no line per connection or message (errors, pauses and shutdown still print)`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 const clients = new Set<net.Socket>(); // open connections, closed on Ctrl-C
 
@@ -84,7 +88,7 @@ function serveClient(socket: net.Socket): void {
       socket.end(); // FIN after the replies already queued: the client reads them all, then end of stream
       return;
     }
-    log(`received ${name} from ${peer}`);
+    log(`received ${printable(name)} from ${peer}`);
     if (!socket.write(encodeLine(`Hello, ${name}!`)) && !socket.isPaused()) pauseUntilDrained();
   }
 
@@ -184,6 +188,20 @@ function describeListenError(err: NodeJS.ErrnoException): string {
     default:
       return err.message;
   }
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {

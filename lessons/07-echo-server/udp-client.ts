@@ -28,6 +28,10 @@ const USAGE = `usage: udp-client.ts [--host HOST] [--port PORT] [--encoding NAME
   --timeout MS     how long each try waits for the reply (default ${DEFAULT_TIMEOUT_MS})
   --retries N      how many times a name is sent again before giving up (default ${DEFAULT_RETRIES})`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 const server = await resolveServer();
 const inbox: string[] = []; // replies from the server not yet read
@@ -45,7 +49,7 @@ socket.on('message', (data: Buffer, sender: dgram.RemoteInfo) => {
 });
 
 for await (const name of createInterface({ input: process.stdin })) {
-  console.log(`reply: ${await ask(name)}`);
+  console.log(`reply: ${printable(await ask(name))}`);
 }
 socket.close();
 
@@ -60,8 +64,8 @@ async function ask(name: string): Promise<string> {
     const deadline = Date.now() + options.timeout;
     for (let reply = await receive(deadline); reply !== undefined; reply = await receive(deadline)) {
       if (reply === `Hello, ${name}!`) return reply;
-      if (reply.startsWith('error: ')) fail(`the server refused ${name}: ${reply}`);
-      console.log(`ignored a late or duplicate reply: ${reply}`);
+      if (reply.startsWith('error: ')) fail(`the server refused ${printable(name)}: ${printable(reply)}`);
+      console.log(`ignored a late or duplicate reply: ${printable(reply)}`);
     }
   }
   fail(`no reply from ${formatAddress(server, options.port)} after ${tries} tries of ${options.timeout} ms (is the UDP server running?)`);
@@ -149,6 +153,20 @@ function fail(text: string): never {
 
 function firstSentence(text: string): string {
   return text.split(/\.\s/)[0] ?? text;
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {

@@ -22,6 +22,10 @@ const USAGE = `usage: udp-server.ts [--host HOST] [--port PORT] [--encoding NAME
   --encoding NAME  how names are decoded and replies encoded (default ${DEFAULT_ENCODING}; e.g. gbk)
   --quiet          no line per datagram (errors and shutdown still print)`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 
 // #region udp-server
@@ -39,7 +43,7 @@ socket.on('message', (data: Buffer, sender: dgram.RemoteInfo) => {
     return reply(`error: datagram longer than ${MAX_NAME_BYTES} bytes`, sender);
   }
   const name = iconv.decode(data, options.encoding).replace(/\r?\n$/, ''); // the whole datagram is the name
-  if (!options.quiet) console.log(`received ${name} from ${peer}`);
+  if (!options.quiet) console.log(`received ${printable(name)} from ${peer}`);
   reply(`Hello, ${name}!`, sender);
 });
 socket.bind(options.port, options.host, () => {
@@ -114,6 +118,20 @@ function describeBindError(err: NodeJS.ErrnoException): string {
     default:
       return err.message;
   }
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {

@@ -4,7 +4,7 @@
 // SOCKET_LESSONS_SUITES=lesson,exercise (see tests/harness.ts).
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, watch } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
@@ -14,16 +14,25 @@ import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import {
   COMMON_BAD_FLAGS,
+  closeOutput,
   connectTcp,
+  describeCut,
+  eachAtMost,
   expectNoDataFor,
   expectOneLineError,
+  HOSTILE_ENCODING,
+  HOSTILE_LINE,
+  HOSTILE_LINE_SHOWN,
   hasIpv6Loopback,
   itRejectsBadFlags,
   lessonTarget,
   listenTcp,
   literal,
+  RAW_CONTROL,
   type RunningProgram,
   readToEnd,
+  SPLIT_MESSAGES,
+  splits,
   start,
   startCommand,
   startListening,
@@ -32,6 +41,7 @@ import {
   withTimeout,
   writeBytewise,
   writeCoalesced,
+  writeSplit,
 } from '../../tests/harness.ts';
 
 const target = lessonTarget(import.meta.url);
@@ -186,6 +196,25 @@ async function killingProxy(t: TestContext, server: RunningProgram, serverPort: 
     upstream.on('error', () => downstream.resetAndDestroy());
   })();
   return { port: proxy.port, stats, done };
+}
+
+/** Resolves once a temporary `.part` file shows up in `out` (which must exist): the download has begun. */
+async function partFileIn(out: string): Promise<void> {
+  const watcher = watch(out);
+  try {
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (readdirSync(out).some((name) => name.endsWith('.part'))) resolve();
+        };
+        watcher.on('change', check);
+        check();
+      }),
+      `a .part file in ${out}`,
+    );
+  } finally {
+    watcher.close();
+  }
 }
 
 suite(target, 'lesson', () => {
@@ -577,6 +606,108 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await saved(out), [`${PREFIX}escape.txt`]);
     assert.deepEqual((await readdir(dir)).sort(), ['out', 'root', 'secret.txt']);
   });
+
+  // ---- split bytes, hostile text, closed output, signals (issue 13) ----
+
+  for (const [encoding, text] of SPLIT_MESSAGES) {
+    it(`server decodes a ${encoding} file name split at every byte offset and sent one byte per write`, async (t) => {
+      // Checks that the request line is decoded whole, however the reads cut it: one connection
+      // per cut, each piece read by the server before the next is sent, and each time the file of
+      // exactly that name is found and sent.
+      const { root } = await tree(t, { [text]: 'found\n' });
+      const { server, port } = await startServer(t, root, ['--encoding', encoding]);
+      const ways = splits(iconv.encode(`${text}\n`, encoding));
+      await eachAtMost(4, ways, async (pieces) => {
+        const socket = await connectTcp(t, port);
+        await writeSplit(socket, pieces);
+        socket.end();
+        assert.equal((await readToEnd(socket)).toString(), 'OK 6\nfound\n', describeCut(pieces));
+      });
+      await server.waitFor(new RegExp(`(?:^sent "${literal(text)}" to \\S+: 6 bytes$[\\s\\S]*?){${ways.length}}`, 'm'));
+    });
+
+    it(`client sends a ${encoding} name and saves an answer split at every byte offset and sent one byte per write`, async (t) => {
+      // Checks the client's side: the name's exact bytes on the wire, then the header and a body
+      // of text in that encoding, cut at every offset of the whole answer; one client per cut, and
+      // each saves exactly the body as [接收]NAME.
+      const body = iconv.encode(text, encoding);
+      const ways = splits(okResponse(body));
+      await eachAtMost(3, ways, async (pieces) => {
+        const harness = await listenTcp(t);
+        const { out } = await tree(t);
+        const client = download(t, harness.port, text, out, ['--encoding', encoding]);
+        const connection = await harness.next();
+        assert.deepEqual(await readToEnd(connection), iconv.encode(`${text}\n`, encoding));
+        await writeSplit(connection, pieces);
+        connection.end();
+        assert.deepEqual(await client.exit(), OK, `${describeCut(pieces)}\n${client.transcript()}`);
+        assert.equal(iconv.decode(await readFile(path.join(out, `${PREFIX}${text}`)), encoding), text);
+      });
+    });
+  }
+
+  it('server shows a requested name with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
+    // Checks that a client's name cannot draw on the server's terminal: ESC, CR, VT, NEL, C1, bidi
+    // and a lone surrogate come out escaped in the "refused" line, inside its quotes.
+    const { root } = await tree(t);
+    const { server, port } = await startServer(t, root, ['--encoding', HOSTILE_ENCODING]);
+    assertRefusal(await ask(t, port, iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING)), 'not-found');
+    await server.waitFor(/^refused /m);
+    assert.match(server.stdout, new RegExp(`^refused "${literal(HOSTILE_LINE_SHOWN)}" to \\S+: not-found: `, 'm'));
+    assert.equal(server.stdout.match(/^listening on /gm)?.length, 1);
+    assert.doesNotMatch(server.stdout, RAW_CONTROL);
+  });
+
+  it("client shows a server's refusal reason with its escapes escaped, in one line", async (t) => {
+    // Checks the same rule for the reason of an "ERR" header, which the client prints on stderr.
+    const harness = await listenTcp(t);
+    const { out } = await tree(t);
+    const client = download(t, harness.port, 'x.txt', out);
+    const connection = await harness.next();
+    await readToEnd(connection);
+    connection.end(Buffer.from('ERR not-found \x1b[2J\rlistening on 6.6.6.6:66\x9b\x7f\n', 'latin1'));
+    await expectOneLineError(client, 1, new RegExp(literal(String.raw`\x1b[2J\rlistening on 6.6.6.6:66\x9b\x7f (not-found)`)));
+    assert.doesNotMatch(client.stderr, RAW_CONTROL);
+  });
+
+  it('server whose stdout was closed (| head -1) keeps serving, and a client whose stdout was closed saves its file', async (t) => {
+    // Checks that a reader going away is not an error: every log line fails with EPIPE, and still
+    // the server answers client after client, and the client downloads and exits 0, no stack trace.
+    const { root, out } = await tree(t, { 'hello.txt': 'hello\n' });
+    const { server, port } = await startServer(t, root);
+    await closeOutput(server, ['stdout']);
+    assert.equal((await ask(t, port, 'hello.txt\n')).toString(), 'OK 6\nhello\n');
+    assertRefusal(await ask(t, port, 'missing.txt\n'), 'not-found');
+    const client = download(t, port, 'hello.txt', out);
+    await closeOutput(client, ['stdout']);
+    assert.deepEqual(await client.exit(), OK);
+    assert.equal(await readFile(path.join(out, `${PREFIX}hello.txt`), 'utf8'), 'hello\n');
+    assert.equal((await ask(t, port, 'hello.txt\n')).toString(), 'OK 6\nhello\n');
+    assert.equal(server.exitStatus, undefined, 'the server is still running');
+    assert.equal(server.stderr, '', 'no stack trace');
+    assert.equal(client.stderr, '', 'no stack trace');
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    it(`client stopped by ${signal} mid-download removes its partial file`, async (t) => {
+      // Checks the end of a download that the user (Ctrl-C), kill or a closed terminal stops: the
+      // harness server sends the header and part of the body, then stalls; the client must not
+      // leave its hidden .part file behind, and does not exit 0.
+      const harness = await listenTcp(t);
+      const { out } = await tree(t);
+      await mkdir(out);
+      const client = download(t, harness.port, 'stalled.bin', out);
+      const connection = await harness.next();
+      await readToEnd(connection);
+      connection.write(Buffer.concat([Buffer.from('OK 100000\n'), pattern(1000)]));
+      await partFileIn(out);
+      client.signal(signal);
+      const exit = await client.exit();
+      assert.notDeepEqual(exit, OK, `stopped by ${signal}, it must not report success`);
+      assert.deepEqual(await saved(out), [], 'no file left in --out');
+      assert.ok(client.stderrLines().length <= 1, client.transcript());
+    });
+  }
 
   // ---- flags and errors a user can cause ----
 

@@ -30,6 +30,10 @@ const USAGE = `usage: client.ts [--host HOST] [--port PORT] [--name NAME] [--out
   --out DIR        the folder to save into, created if missing (default: the current folder)
   --encoding NAME  how the name is encoded on the wire (default ${DEFAULT_ENCODING}; e.g. gbk)`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 const progress = { received: 0, size: 0, started: 0 };
 const name = options.name ?? (await readFirstLine());
@@ -38,7 +42,15 @@ const request = encodeRequest(name);
 const finalPath = path.join(options.out, PREFIX + baseName(name)); // never a folder part: never outside --out
 const tempPath = path.join(options.out, `.${PREFIX}${baseName(name)}.${process.pid}.part`);
 let tempCreated = false;
-process.on('SIGINT', () => void removeTemp().then(() => process.exit(130))); // Ctrl-C leaves no partial file
+// Ctrl-C (SIGINT), kill (SIGTERM) and a closed terminal (SIGHUP) leave no partial file: their default
+// action would end the process before it could remove it. The exit code is the shell's 128 + N.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.once(signal, () => void removeTemp().then(() => stopped(signal, code)));
+}
 
 // #region download
 const socket = net.connect({ host: options.host, port: options.port });
@@ -52,13 +64,14 @@ try {
   const size = parseHeader(await readHeader(socket));
   console.log(`receiving ${size} bytes of ${JSON.stringify(name)}`);
   await mkdir(options.out, { recursive: true });
+  tempCreated = true; // before open() returns: a signal meanwhile must still find the file to remove
   const file = await open(tempPath, 'wx'); // 'wx': never through a symlink someone left there
-  tempCreated = true;
   Object.assign(progress, { size, started: performance.now() });
   const bar = process.stderr.isTTY ? setInterval(drawProgress, PROGRESS_EVERY_MS) : undefined;
   // pipeline moves each chunk on only when the file has taken the last one, so memory stays flat.
   await pipeline(socket, exactly(size), file.createWriteStream()).finally(() => clearInterval(bar));
   await rename(tempPath, finalPath); // only a complete file ever has the final name
+  tempCreated = false; // nothing left to remove
   if (bar) {
     drawProgress(); // the bar at 100%, then the summary on a line of its own
     process.stderr.write('\n');
@@ -102,9 +115,9 @@ function readHeader(stream: net.Socket): Promise<string> {
 function parseHeader(line: string): number {
   const ok = /^OK (\d{1,15})$/.exec(line);
   if (ok) return Number(ok[1]);
-  const refused = /^ERR ([a-z-]+) (.*)$/.exec(line);
-  if (refused) fail(`server refused ${JSON.stringify(name)}: ${refused[2]} (${refused[1]})`);
-  throw new Error(`protocol: unexpected header ${JSON.stringify(line.slice(0, 60))}`);
+  const refused = /^ERR ([a-z-]+) (.*)$/s.exec(line); // s: a reason may hold any character, even a CR
+  if (refused) fail(`server refused ${JSON.stringify(name)}: ${printable(refused[2]!)} (${refused[1]})`);
+  throw new Error(`protocol: unexpected header "${printable(line.slice(0, 60))}"`);
 }
 
 // #region exactly
@@ -162,6 +175,8 @@ function encodeRequest(text: string): Buffer {
   if (/[\n\r\0]/.test(text)) fail('the file name cannot contain a line break or a NUL character');
   const bytes = iconv.encode(text, options.encoding);
   if (iconv.decode(bytes, options.encoding) !== text) fail(`the name has characters that ${options.encoding} cannot encode`);
+  // The request ends at the first byte 0x0a: in utf-16, say, a character can hold one.
+  if (bytes.includes(0x0a)) fail(`the name cannot be sent in ${options.encoding}: its bytes hold a line feed (0x0a)`);
   if (bytes.length > MAX_NAME_BYTES)
     fail(`the name is ${bytes.length} bytes in ${options.encoding}; the server takes at most ${MAX_NAME_BYTES}`);
   return Buffer.concat([bytes, Buffer.of(0x0a)]);
@@ -216,6 +231,12 @@ function fail(text: string): never {
   process.exit(1);
 }
 
+function stopped(signal: string, code: number): never {
+  if (process.stderr.isTTY && progress.started > 0) process.stderr.write('\n'); // leave the progress bar's line
+  console.error(`client: ${signal}: download stopped${tempCreated ? '; nothing saved' : ''}`);
+  process.exit(code);
+}
+
 function firstSentence(text: string): string {
   return text.split(/\.\s/)[0] ?? text;
 }
@@ -236,6 +257,20 @@ function describeError(err: NodeJS.ErrnoException): string {
     default:
       return `${err.message}${lost}`;
   }
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {

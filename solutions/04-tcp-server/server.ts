@@ -25,6 +25,10 @@ const USAGE = `usage: server.ts [--host HOST] [--port PORT] [--encoding NAME] [-
   --encoding NAME  how the bytes on the wire are decoded (default ${DEFAULT_ENCODING}; e.g. utf-8, gb18030)
   --clients N      serve N clients, then stop; 0 serves until Ctrl-C (default ${DEFAULT_CLIENTS})`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 
 // #region listen
@@ -49,8 +53,7 @@ function serveClient(socket: net.Socket): void {
   socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy(new Error(`silent for ${IDLE_TIMEOUT_MS / 1000} s`)));
   socket.on('error', (err) => console.error(`server: ${peer}: ${err.message}`));
 
-  const decoder = iconv.getDecoder(options.encoding); // keeps a character split across chunks
-  let text = '';
+  const chunks: Buffer[] = []; // the message's bytes, kept as they came: a chunk can end inside a character
   let bytes = 0;
   socket.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
@@ -58,17 +61,18 @@ function serveClient(socket: net.Socket): void {
       socket.destroy(new Error(`message is longer than ${MAX_MESSAGE_BYTES} bytes; connection dropped`));
       return;
     }
-    text += decoder.write(chunk);
+    chunks.push(chunk);
   });
-  // 'end' is the client's half-close: only now is the whole message here.
+  // 'end' is the client's half-close: only now is the whole message here, so only now is it
+  // decoded, in one piece, and no character can be cut between two reads.
   socket.on('end', () => {
-    text += decoder.end() ?? '';
     if (bytes === 0) {
       console.log(`${peer} closed without sending a message`);
       socket.end();
       return;
     }
-    console.log(`received ${bytes} bytes from ${peer}: ${text}`);
+    const text = iconv.decode(Buffer.concat(chunks), options.encoding);
+    console.log(`received ${bytes} bytes from ${peer}: ${printable(text)}`);
     socket.end(iconv.encode(REPLY, options.encoding), (err?: Error | null) => {
       if (err) return; // the client vanished before the reply: the 'error' handler reported it
       console.log(`replied to ${peer}: ${REPLY}`);
@@ -138,6 +142,20 @@ function describeListenError(err: NodeJS.ErrnoException): string {
     default:
       return err.message;
   }
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {

@@ -32,6 +32,10 @@ const USAGE = `usage: server.ts [--host HOST] [--port PORT] [--encoding NAME] [-
   --framing KIND     line: text ending in "\\n"; length: a 4-byte byte count, then the text (default line)
 Type a line and press Enter to send it on your turn; "bye" ends the chat, Ctrl-D leaves without it.`;
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 let myTurn = false; // the client speaks first, as in the note
 let ending = false; // bye sent or heard, input ended, or the client left: only the close is awaited
@@ -90,7 +94,7 @@ function speak(): void {
 }
 
 function hear(text: string): void {
-  console.log(`${PEER}: ${text}`);
+  console.log(`${PEER}: ${printable(text)}`);
   if (ending) return;
   if (text === BYE) return end(`the ${PEER} said bye; conversation over`);
   setTurn(true);
@@ -125,29 +129,37 @@ function setTurn(mine: boolean): void {
 }
 // #endregion turns
 
-// TCP is a byte stream: one 'data' chunk can hold part of a line, or several lines. Bytes are
-// decoded as they arrive (the decoder keeps a character split between chunks), and the text is
-// cut at each "\n"; what follows the last "\n" waits for the rest of its line.
+// TCP is a byte stream: one 'data' chunk can hold part of a line, or several lines. So the bytes
+// are cut at each "\n" (the byte 0x0a, which no character of a line-framing encoding contains) and
+// each line is decoded whole, once complete: a character split between two chunks is never cut in
+// two, in any encoding. What follows the last "\n" waits for the rest of its line.
 function readLines(stream: net.Socket, onLine: (line: string) => void, onEnd: () => void): void {
-  const decoder = iconv.getDecoder(options.encoding);
-  let pending = ''; // the start of a line whose "\n" has not arrived yet
-  const deliver = (line: string): void => {
+  let pending = Buffer.alloc(0); // the start of a line whose "\n" has not arrived yet
+  const deliver = (bytes: Buffer): void => {
+    const line = iconv.decode(bytes, options.encoding);
     const text = line.endsWith('\r') ? line.slice(0, -1) : line;
     if (text.length > MAX_LINE_CHARS) tooLong();
     onLine(text);
   };
-  const cut = (text: string): void => {
-    const lines = (pending + text).split('\n');
-    pending = lines.pop()!;
-    lines.forEach(deliver);
-    if (pending.length > MAX_LINE_CHARS + 1) tooLong(); // + 1: room for the "\r" of a "\r\n"
-  };
-  stream.on('data', (chunk: Buffer) => cut(decoder.write(chunk)));
+  stream.on('data', (chunk: Buffer) => {
+    let bytes = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    for (let end = bytes.indexOf(0x0a); end !== -1; end = bytes.indexOf(0x0a)) {
+      deliver(bytes.subarray(0, end));
+      bytes = bytes.subarray(end + 1);
+    }
+    pending = Buffer.from(bytes); // a copy: the chunk itself can be freed
+    if (pending.length > MAX_LINE_CHARS + 1 && completeChars(pending) > MAX_LINE_CHARS + 1) tooLong(); // + 1: room for a "\r"
+  });
   stream.on('end', () => {
-    cut(decoder.end() ?? '');
-    if (pending !== '') deliver(pending); // the end of the stream ends its last line too
+    if (pending.length > 0) deliver(pending); // the end of the stream ends its last line too
     onEnd();
   });
+}
+
+// How many characters (UTF-16 units) the complete characters of an unfinished line make: a new
+// decoder given all of its bytes at once holds back only an incomplete last character.
+function completeChars(bytes: Buffer): number {
+  return iconv.getDecoder(options.encoding).write(bytes).length;
 }
 
 // Length framing: the byte count says where the message ends before its text arrives, so an
@@ -217,6 +229,10 @@ function parseOptions(args: string[]): { host: string; port: number; encoding: s
   }
   if (!iconv.encodingExists(values.encoding)) usageError(`unknown encoding '${values.encoding}'`);
   if (!FRAMINGS.includes(values.framing)) usageError(`--framing must be line or length, not '${values.framing}'`);
+  // Lines are cut at the byte 0x0a, so "\n" must be that one byte (not so in utf-16); length framing needs no "\n".
+  if (values.framing === 'line' && !iconv.encode('\n', values.encoding).equals(Buffer.of(0x0a))) {
+    usageError(`encoding '${values.encoding}' cannot frame lines (use --framing length)`);
+  }
   const port = wholeNumber('--port', values.port, 0, 65535);
   return {
     host: values.host,
@@ -253,6 +269,20 @@ function describeListenError(err: NodeJS.ErrnoException): string {
 
 function describeSocketError(err: NodeJS.ErrnoException): string {
   return err.code === 'ECONNRESET' || err.code === 'EPIPE' ? `the ${PEER} reset the connection` : err.message;
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {

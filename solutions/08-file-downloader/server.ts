@@ -43,6 +43,10 @@ class Refusal extends Error {
   }
 }
 
+// A reader that has gone away (`| head -1`, a closed terminal) is not our error: stop writing to
+// that stream and go on serving.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 const options = parseOptions(process.argv.slice(2));
 
 // #region listen
@@ -81,7 +85,7 @@ async function answer(socket: net.Socket, peer: string, request: Buffer | Refusa
   try {
     if (request instanceof Refusal) throw request;
     const name = decodeName(request);
-    label = JSON.stringify(name); // quoted and escaped: a name cannot draw on our terminal
+    label = `"${printable(name)}"`; // quoted and escaped: a name cannot draw on our terminal
     const file = await openInRoot(name);
     const { size } = await file.stat();
     console.log(`${peer} asked for ${label} (${size} bytes)`);
@@ -241,6 +245,20 @@ function describeListenError(err: NodeJS.ErrnoException): string {
     default:
       return err.message;
   }
+}
+
+// Text from the network, shown on one line of this terminal: control characters (C0, DEL, C1),
+// line and paragraph separators, bidirectional overrides and lone surrogates are shown escaped,
+// so a peer cannot move the cursor, clear the screen or print a line that looks like ours.
+function printable(text: string): string {
+  const names: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const hex = c.charCodeAt(0).toString(16);
+      return names[c] ?? (hex.length <= 2 ? `\\x${hex.padStart(2, '0')}` : `\\u{${hex}}`);
+    },
+  );
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {

@@ -6,12 +6,20 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { type Child, withTimeout } from '../../scripts/runtime/child.ts';
 
-/** Closes the harness's end of `program`'s `stream` and waits until the pipe is closed. */
-export async function closeOutput(program: Child, stream: 'stdout' | 'stderr'): Promise<void> {
-  // The runtime keeps its process to itself (scripts/runtime/child.ts); this touches only the pipe.
-  const pipe = (program as unknown as { process: ChildProcess }).process[stream];
-  if (!pipe || pipe.closed) return;
-  const closed = once(pipe, 'close');
-  pipe.destroy();
-  await withTimeout(closed, `the harness's end of ${program.name}'s ${stream} to close`);
+/**
+ * Closes the harness's end of `program`'s stdout or stderr (or both) and waits until each pipe is
+ * closed: every later write of the program to it fails with EPIPE.
+ */
+export async function closeOutput(program: Child, streams: Stream | Stream[] = 'stdout'): Promise<void> {
+  // The runtime keeps its process to itself (scripts/runtime/child.ts); this touches only the pipes.
+  const pipes = (program as unknown as { process: ChildProcess }).process;
+  for (const stream of Array.isArray(streams) ? streams : [streams]) {
+    const pipe = pipes[stream];
+    if (!pipe || pipe.closed) continue;
+    const closed = once(pipe, 'close');
+    pipe.destroy();
+    await withTimeout(closed, `the harness's end of ${program.name}'s ${stream} to close`);
+  }
 }
+
+type Stream = 'stdout' | 'stderr';

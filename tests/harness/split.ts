@@ -1,0 +1,103 @@
+// What the TCP lessons' tests of issue 13 share: messages cut at every byte offset and sent so that
+// each cut really falls between two reads of the program; hostile text for the escape tests; and
+// closing a program's stdout or stderr, as `program | head -1` does once head has its line.
+
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import type net from 'node:net';
+import { type Child, WAIT_MS } from '../../scripts/runtime/child.ts';
+
+/**
+ * The split tests' message in each encoding that matters (the notes use utf-8 and gbk; gb18030 is
+ * gbk's superset): a 4-byte gb18030 sequence and an emoji where the encoding has them.
+ */
+export const SPLIT_MESSAGES: [encoding: string, text: string][] = [
+  ['utf-8', '好😀!'],
+  ['gbk', '好，再见!'],
+  ['gb18030', '好😀!'],
+];
+
+/** Every way the split tests cut `bytes`: in two at each offset (n - 1 ways), then one byte per piece. */
+export function splits(bytes: Buffer): Buffer[][] {
+  const ways: Buffer[][] = [];
+  for (let at = 1; at < bytes.length; at++) ways.push([bytes.subarray(0, at), bytes.subarray(at)]);
+  ways.push([...bytes].map((byte) => Buffer.of(byte)));
+  return ways;
+}
+
+/** "3+4" for a cut into pieces of 3 and 4 bytes: how a failing cell names its cut. */
+export function describeCut(pieces: Buffer[]): string {
+  return pieces.length > 2 ? 'one byte per write' : `cut into ${pieces.map((piece) => piece.length).join('+')} bytes`;
+}
+
+/**
+ * Writes each piece in a write of its own and, before the next, waits until the program at the
+ * other end has read it: a program that decodes each read on its own then meets every cut.
+ */
+export async function writeSplit(socket: net.Socket, pieces: Buffer[]): Promise<void> {
+  socket.setNoDelay(true); // no Nagle: each piece leaves in its own segment
+  for (const piece of pieces) {
+    await new Promise<void>((resolve, reject) => socket.write(piece, (err) => (err ? reject(err) : resolve())));
+    await peerHasRead(socket);
+  }
+}
+
+/**
+ * Resolves once the peer's socket holds nothing it has not read: its receive queue, as the system
+ * shows it in /proc/net/tcp (a wait on a condition of the system, polled, bounded). Where there is
+ * no /proc (not Linux), one turn of the event loop is the best that can be done.
+ */
+export async function peerHasRead(socket: net.Socket): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  for (let unread = unreadAtPeer(socket); unread !== undefined && unread > 0; unread = unreadAtPeer(socket)) {
+    if (Date.now() > deadline) throw new Error(`the peer did not read the ${unread} bytes sent to it within ${WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The peer's unread bytes on this connection (rx_queue of its end), or undefined if the system does not say. */
+function unreadAtPeer(socket: net.Socket): number | undefined {
+  let table: string;
+  try {
+    table = readFileSync('/proc/net/tcp', 'utf8') + readFileSync('/proc/net/tcp6', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const hex = (port: number | undefined): string => `:${(port ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  // The peer's end: its local port is our remote port, and the other way round.
+  const [theirs, ours] = [hex(socket.remotePort), hex(socket.localPort)];
+  for (const line of table.split('\n')) {
+    const [, local, remote, , queues] = line.trim().split(/\s+/);
+    if (local?.endsWith(theirs) && remote?.endsWith(ours)) return Number.parseInt(queues!.split(':')[1]!, 16);
+  }
+  return undefined;
+}
+
+/** Runs `run` for every item, at most `limit` at a time: a one-client program needs a process per cut. */
+export async function eachAtMost<T>(limit: number, items: T[], run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Text a hostile peer sends as one message: a clear-screen escape, a carriage return, a fake ready
+ * line between newlines, a C1 control (CSI), a right-to-left override and a lone surrogate. In
+ * HOSTILE_ENCODING every one of them arrives as it was sent.
+ */
+/**
+ * utf-7 (RFC 2152) carries UTF-16 units in base64, a lone surrogate too, and "\n" as the byte 0x0a:
+ * every lesson can frame it, and iconv-lite and Python decode it alike (utf-8 cannot carry a lone surrogate).
+ */
+export const HOSTILE_ENCODING = 'utf-7';
+export const HOSTILE = '好\x1b[2J\r\nlistening on 6.6.6.6:66\n\u009b\u202e\ud800!';
+/** HOSTILE as a program must show it: on one line, every control character escaped. */
+export const HOSTILE_SHOWN = String.raw`好\x1b[2J\r\nlistening on 6.6.6.6:66\n\x9b\u{202e}\u{d800}!`;
+/** The same for a line-framed protocol, where "\n" ends the message: the fake line comes after "\r", "\v" and NEL. */
+export const HOSTILE_LINE = '好\x1b[2J\rlistening on 6.6.6.6:66\v\u0085\u009b\u202e\ud800!';
+export const HOSTILE_LINE_SHOWN = String.raw`好\x1b[2J\rlistening on 6.6.6.6:66\x0b\x85\x9b\u{202e}\u{d800}!`;
+/** What must never reach a terminal raw: control characters but "\n", separators, bidi controls, and U+FFFD (a lone surrogate written out). */
+export const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffd]/;
