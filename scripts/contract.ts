@@ -26,14 +26,6 @@ export const REQUIRED_HEADINGS: [RegExp, string][] = [
 const ALLOWED_IMPORT = (specifier: string): boolean => specifier.startsWith('node:') || specifier === 'iconv-lite';
 const LAN_ADDRESS = /\b(?:192\.168|10\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01]))\.\d{1,3}\.\d{1,3}\b/;
 
-/**
- * The lessons whose programs the two output rules below (network text through printable(), a
- * closed stdout or stderr survived) apply to so far: issue 13 brings the UDP lessons first, and
- * the TCP lessons on another branch. Once every lesson has the shared printable() and the handler,
- * this becomes 'all' (then new lessons are held to it too, and scripts/lesson-template must have both).
- */
-export const OUTPUT_RULE_LESSONS: readonly string[] | 'all' = ['01-udp-send', '02-udp-bind', '03-udp-chat', '06-full-duplex-chat'];
-
 /** The line near the top of every lesson program's main flow: its own stdout or stderr closing is no error. */
 export const CLOSED_STREAM_HANDLER = "for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});";
 // A static heuristic for "shows what it received": it listens for datagrams or stream data, and prints.
@@ -253,9 +245,8 @@ export function readKnownBad(lesson: Lesson): { fixtures: KnownBad[]; problems: 
   return { fixtures, problems };
 }
 
-/** Each program file of the lesson and of its solution with its text, if the output rules apply to the lesson yet. */
+/** Each program file of the lesson and of its solution with its text: what the output rules read. */
 function outputRuleSources(lesson: Lesson): [file: string, source: string][] {
-  if (OUTPUT_RULE_LESSONS !== 'all' && !OUTPUT_RULE_LESSONS.includes(lesson.id)) return [];
   return [...programFiles(lesson).map((f) => path.join(lesson.dir, f)), ...solutionFiles(lesson)]
     .filter((file) => existsSync(file))
     .map((file) => [file, readFileSync(file, 'utf8')]);

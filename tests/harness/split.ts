@@ -1,11 +1,10 @@
 // What the TCP lessons' tests of issue 13 share: messages cut at every byte offset and sent so that
-// each cut really falls between two reads of the program; hostile text for the escape tests; and
-// closing a program's stdout or stderr, as `program | head -1` does once head has its line.
+// each cut really falls between two reads of the program, and hostile text for the escape tests.
+// (Closing a program's stdout or stderr, as `program | head -1` does, is in streams.ts.)
 
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
-import { type Child, WAIT_MS } from '../../scripts/runtime/child.ts';
+import { WAIT_MS } from '../../scripts/runtime/child.ts';
 
 /**
  * The split tests' message in each encoding that matters (the notes use utf-8 and gbk; gb18030 is
