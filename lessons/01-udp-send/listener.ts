@@ -2,6 +2,7 @@
 // The partner of sender.ts in this folder, so that the lesson runs on its own; it binds like
 // note 002_7f781570ac98c272.txt section 5 and note 001_29a95b92d2c1578e.txt section 2 program 3.
 // Run: node --import tsx lessons/01-udp-send/listener.ts [--host 127.0.0.1] [--port 8080] [--encoding utf-8] [--count N]
+// Or: npm run lesson 01-udp-send listener -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Each datagram is one message: it is decoded whole, on its own. Nothing is sent back.
 

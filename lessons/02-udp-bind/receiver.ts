@@ -3,6 +3,7 @@
 // Ports note 001_29a95b92d2c1578e.txt section 2 program 3 (upd绑定端口), note 002_7f781570ac98c272.txt
 // section 5 (端口问题和端口绑定) and note 003_6825ec3cda617768.txt UDP接收. Partner: asker.ts in this folder.
 // Run: node --import tsx lessons/02-udp-bind/receiver.ts [--host 127.0.0.1] [--port 7788] [--encoding utf-8] [--count N]
+// Or: npm run lesson 02-udp-bind receiver -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // No framing is needed: UDP keeps message boundaries, so each 'message' event is one whole
 // datagram (数据报), decoded on its own.

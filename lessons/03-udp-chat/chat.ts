@@ -2,6 +2,7 @@
 // Ports note 001_29a95b92d2c1578e.txt section 3 (udp聊天器). Partner: a second copy of this file
 // (the lesson's roles alice and bob), a harness socket, or nc -u.
 // Run: node --import tsx lessons/03-udp-chat/chat.ts [--host 127.0.0.1] [--port 7890] [--encoding utf-8] [--receive-timeout 30]
+// Or: npm run lesson 03-udp-chat alice -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Half-duplex, like the note: the program does one thing at a time. While "2 receive" waits it
 // cannot send; while you are at the menu or typing, arriving datagrams wait in a queue and are

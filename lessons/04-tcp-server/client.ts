@@ -2,6 +2,7 @@
 // Ports note 001_29a95b92d2c1578e.txt section 4 program 1 (tcp客户端) and the client flow of
 // note 003_6825ec3cda617768.txt (TCP客服端代码流程). Partner: server.ts in this folder.
 // Run: node --import tsx lessons/04-tcp-server/client.ts [--host 127.0.0.1] [--port 7788] [--encoding gbk] [--message TEXT]
+// Or: npm run lesson 04-tcp-server client -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Framing: one message per connection. After writing the message the client half-closes
 // (sends FIN) so the server knows it is complete, then reads the reply until the server closes.

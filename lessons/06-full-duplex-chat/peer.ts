@@ -4,6 +4,7 @@
 // 002_7f781570ac98c272.txt section 6 (模仿qq聊天，多线程). Partner: another peer.ts, or nc -u.
 // Run: node --import tsx lessons/06-full-duplex-chat/peer.ts [--host 127.0.0.1] [--port 8080]
 //        [--peer-host 127.0.0.1] [--peer-port PORT] [--encoding gb2312]
+// Or: npm run lesson 06-full-duplex-chat alice -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // No threads: the socket and the line reader share Node's event loop, which waits for both at
 // once. A typed line is sent as one datagram (数据报), without its line end; a datagram is one

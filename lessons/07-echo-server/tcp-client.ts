@@ -2,6 +2,7 @@
 // prints the server's greeting and replies; at end of input it sends "exit" and waits for the close.
 // Ports the TCP client of note 004_072390334346f774.txt (TCP编程, 客户端). Partner: tcp-server.ts.
 // Run: node --import tsx lessons/07-echo-server/tcp-client.ts [--host 127.0.0.1] [--port 9999] [--encoding utf-8] [--timeout MS]
+// Or: npm run lesson 07-echo-server tcp-client -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Framing: lines ("\n"), both ways. The server's first line is its greeting, then one reply per
 // name, in order; after "exit" the server closes the connection.

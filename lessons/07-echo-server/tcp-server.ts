@@ -2,6 +2,7 @@
 // line NAME with "Hello, NAME!", serving many clients at once on one event loop.
 // Ports the TCP server of note 004_072390334346f774.txt (TCP编程, 服务器). Partner: tcp-client.ts.
 // Run: node --import tsx lessons/07-echo-server/tcp-server.ts [--host 127.0.0.1] [--port 9999] [--encoding utf-8] [--quiet]
+// Or: npm run lesson 07-echo-server tcp-server -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Framing: lines. Every message ends with "\n" (a "\r" just before it is dropped). The server
 // sends "Welcome!\n" on connect and "Hello, NAME!\n" for each line; the line "exit" ends that client.

@@ -2,6 +2,7 @@
 // and prints the reply; a lost datagram is sent again, a bounded number of times.
 // Ports the UDP client of note 004_072390334346f774.txt (UDP编程, client). Partner: udp-server.ts.
 // Run: node --import tsx lessons/07-echo-server/udp-client.ts [--host 127.0.0.1] [--port 9999] [--encoding utf-8] [--timeout MS] [--retries N]
+// Or: npm run lesson 07-echo-server udp-client -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Framing: one datagram per name, one per reply. UDP may lose, duplicate or reorder datagrams,
 // so the client waits a limited time, sends again, and accepts only "Hello, NAME!" from the server.

@@ -2,6 +2,7 @@
 // datagram "Hello, NAME!", to whoever sent it.
 // Ports the UDP server of note 004_072390334346f774.txt (UDP编程, server). Partner: udp-client.ts.
 // Run: node --import tsx lessons/07-echo-server/udp-server.ts [--host 127.0.0.1] [--port 9999] [--encoding utf-8] [--quiet]
+// Or: npm run lesson 07-echo-server udp-server -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Framing: none needed. A datagram (数据报) arrives whole or not at all, so one datagram is one
 // name and one reply; a trailing "\n" (nc sends one) is not part of the name.

@@ -1,6 +1,7 @@
 // client.ts: lesson 08-file-downloader, downloads one file from server.ts and saves it as "[接收]NAME".
 // Ports note 001_29a95b92d2c1578e.txt section 4 program 4 (文件下载器客户端). Partner: server.ts in this folder.
 // Run: node --import tsx lessons/08-file-downloader/client.ts [--host 127.0.0.1] [--port 7890] [--name NAME] [--out DIR] [--encoding utf-8]
+// Or: npm run lesson 08-file-downloader client -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Protocol (README: "The protocol, byte by byte"): send NAME LF and half-close; read one header
 // line, "OK SIZE" or "ERR CODE REASON"; after OK, exactly SIZE bytes, then the server closes.

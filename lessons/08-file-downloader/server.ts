@@ -1,6 +1,7 @@
 // server.ts: lesson 08-file-downloader, a file server that streams files from one folder to many clients.
 // Ports note 001_29a95b92d2c1578e.txt section 4 program 3 (文件下载器服务端). Partner: client.ts in this folder.
 // Run: node --import tsx lessons/08-file-downloader/server.ts [--host 127.0.0.1] [--port 7890] [--root DIR] [--encoding utf-8]
+// Or: npm run lesson 08-file-downloader server -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Protocol, one request per connection (README: "The protocol, byte by byte"):
 //   client → server  NAME LF                   the file name in --encoding, at most 1023 bytes

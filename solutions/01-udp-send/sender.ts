@@ -3,6 +3,7 @@
 // 002_7f781570ac98c272.txt sections 4-5, and note 003_6825ec3cda617768.txt (UDP发送).
 // Partner: listener.ts in this folder.
 // Run: node --import tsx solutions/01-udp-send/sender.ts [--host 127.0.0.1] [--port 8080] [--to HOST:PORT ...] [--encoding utf-8] [--message TEXT] [--show-bytes]
+// Or: npm run lesson 01-udp-send sender -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // No connection and no framing: each datagram (数据报) is one message, addressed on its own,
 // and arrives whole or not at all. "sent" means handed to the system, not delivered.

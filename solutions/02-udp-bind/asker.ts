@@ -3,6 +3,7 @@
 // Ports the send-and-receive program at the top of note 000_b61c2648d9369a9a.txt (UDP 发送并接收数据)
 // and note 001_29a95b92d2c1578e.txt section 2 program 2 (发送、接收数据). Partner: receiver.ts in this folder.
 // Run: node --import tsx solutions/02-udp-bind/asker.ts [--host 127.0.0.1] [--port 7788] [--encoding utf-8] [--timeout 5] [--retries 0] [--message TEXT]
+// Or: npm run lesson 02-udp-bind asker -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // The asker does not bind: its first send makes the system bind the socket to a free (ephemeral)
 // port, and the reply comes back to that port. One question is in flight at a time.

@@ -2,6 +2,7 @@
 // Ports note 001_29a95b92d2c1578e.txt section 4 program 2 (tcp服务端) and the server flow of
 // note 003_6825ec3cda617768.txt (TCP服务器端流程). Partner: client.ts in this folder.
 // Run: node --import tsx solutions/04-tcp-server/server.ts [--host 127.0.0.1] [--port 7788] [--encoding gbk] [--clients 1]
+// Or: npm run lesson 04-tcp-server server -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Framing: one message per connection. The client half-closes its sending side when the
 // message is complete, so the server reads until end of stream ('end'), never "one read".

@@ -2,6 +2,7 @@
 // Ports note 000_b61c2648d9369a9a.txt, section "tcp 编程", program "TCP CLIENT端聊天实现".
 // Partner: server.ts in this folder. Run: node --import tsx solutions/05-tcp-chat/client.ts
 //   [--host 127.0.0.1] [--port 10034] [--encoding utf-8] [--timeout 300] [--framing line|length]
+// Or: npm run lesson 05-tcp-chat client -- [flags]. (Node 20 cannot run a .ts file with plain `node`.)
 //
 // Framing: a message is one line of text in --encoding ending in "\n" ("\r\n" is accepted too);
 // with --framing length, a 4-byte big-endian byte count followed by that many bytes of text.
