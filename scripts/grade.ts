@@ -15,6 +15,7 @@ import { parseFormats, writeFormats } from './report/formats.ts';
 import { mergeCommand } from './report/merge.ts';
 import type { Assignment, Report } from './report/model.ts';
 import { gradingKey, parseShard, shardOf } from './report/shard.ts';
+import { stopTestRuns } from './results.ts';
 
 const USAGE = `usage: npm run grade -- LESSON FOLDER... [options]
        npm run grade -- --lesson all FOLDER... [options]
@@ -141,7 +142,10 @@ const report = (partial: boolean, why: string): Report => ({
 });
 
 const staging = new Staging();
-process.on('exit', () => staging.remove());
+process.on('exit', () => {
+  stopTestRuns(); // first: a test run still going would start programs from the folder meanwhile
+  staging.remove();
+});
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -49,6 +49,18 @@ export async function listTests(testFile: string, env: Record<string, string>): 
 }
 
 /** Runs `testFile` in a child process with `env` added (e.g. SOCKET_LESSONS_PROGRAMS) and collects the results. */
+/** The test runs still going: each in a process group of its own, with the test file's process in it. */
+const running = new Set<Child>();
+
+/**
+ * Stops every test run still going (Ctrl-C or SIGTERM to the grader, a crash): their groups are
+ * not the grader's, so nothing else would stop them, and they would go on starting programs.
+ */
+export function stopTestRuns(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 export async function testResults(testFile: string, env: Record<string, string>, options: RunOptions = {}): Promise<TestResult[]> {
   // Without NODE_TEST_CONTEXT, which node:test sets in its test processes: inherited, it would make
   // the nested run talk node:test's internal protocol instead of letting us read its events.
@@ -62,6 +74,7 @@ export async function testResults(testFile: string, env: Record<string, string>,
     outputCap: Number.POSITIVE_INFINITY, // every result line is needed; stderr is cut below
     checkLeftovers: false, // its own group, so that a time limit stops the run and its test process together
   });
+  running.add(child);
   let timedOut = false;
   const timer = options.timeoutMs
     ? setTimeout(() => {
@@ -70,6 +83,7 @@ export async function testResults(testFile: string, env: Record<string, string>,
       }, options.timeoutMs)
     : undefined;
   const { code } = await child.exited;
+  running.delete(child);
   clearTimeout(timer);
   const results = child.stdout
     .split('\n')

@@ -242,6 +242,15 @@ describe('grader', { concurrency: 2 }, () => {
     });
     t.after(() => grading.stop());
     await grading.waitFor(/^grading 2 folders/m, 'stderr');
+    // Stopped while a test run is going: the runs are processes of their own, found by the staging
+    // folder (named after the grader's process id) in their environment. No event says one began.
+    const staging = `.grading-${grading.pid}-`;
+    const testRuns = (): number[] =>
+      runningProcesses()
+        .filter((p) => p.command.includes('results.ts') && environmentOf(p.pid).includes(staging))
+        .map((p) => p.pid);
+    for (let waited = 0; testRuns().length === 0 && waited < 30_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.notDeepEqual(testRuns(), [], 'a test run began');
     grading.signal('SIGINT');
     const exit = await grading.exit();
     assert.equal(exit.code, 130, grading.transcript());
@@ -255,6 +264,9 @@ describe('grader', { concurrency: 2 }, () => {
       ],
     );
     assert.match(report.grades[0]!.reason!, /Ctrl-C/);
+    // The test runs it had started (groups of their own) were stopped too, once the system has taken them down.
+    for (let waited = 0; testRuns().length > 0 && waited < 2000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(testRuns(), [], 'test runs of the stopped grader still running');
   });
 
   it('rejects a rubric that gives points to a test that does not exist, naming the nearest test', async (t) => {
@@ -378,3 +390,12 @@ describe('scoring', () => {
     assert.deepEqual([port.score, port.maxPoints, port.exerciseDone, port.regressions], [50, 10, null, []]);
   });
 });
+
+/** A process's environment as text ('' when it is gone or not ours to read). */
+function environmentOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return '';
+  }
+}
