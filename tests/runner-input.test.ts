@@ -28,6 +28,17 @@ function closingLine(runner: Child): string {
 
 describe('npm run lesson, interactive, for every lesson', { concurrency: 4 }, () => {
   for (const lesson of lessons) {
+    if (!lesson.programs.some((program) => program.interactive)) {
+      it(`${lesson.id}: with nothing to type, runs to its end with exit 0 and one line, and asks for nothing`, async (t) => {
+        // Checks a lesson whose programs read no input (00's): interactive mode shows no prompt
+        // and does not wait for the keyboard; the run ends by itself with its one closing line.
+        const runner = startFile(t, RUNNER, [lesson.id]);
+        assert.deepEqual(await runner.exit(), { code: 0, signal: null }, runner.transcript());
+        assert.doesNotMatch(runner.stdout, PROMPT);
+        assert.equal(closingLine(runner), '[lesson] done: every program finished');
+      });
+      continue;
+    }
     for (const [label, input] of [
       ['Ctrl-D at once', ''],
       ['an empty line, then Ctrl-D', '\n'],
