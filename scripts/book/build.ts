@@ -19,7 +19,7 @@ import { createMarkdown, highlight, isRelativeLink, languageOf, type PageEnv, sp
 
 const README = path.join(REPO_ROOT, 'README.md');
 /** The parts of README.md the index shows, by the start of their heading: what the course is and how to use it. */
-const INDEX_SECTIONS = ['quick start', 'studying a lesson', 'running one program', 'checking your work'];
+const INDEX_SECTIONS = ['quick start', 'course map', 'studying a lesson', 'running one program', 'checking your work'];
 /** Never shown in a folder page: generated, installed or private. */
 const SKIPPED = new Set(['.git', 'node_modules', 'dist', 'work']);
 const LANGUAGE_BY_EXTENSION: Record<string, string> = {
