@@ -17,7 +17,7 @@ import { benchEcho, type EchoLevel } from './bench/echo.ts';
 import { killAll } from './bench/processes.ts';
 import { load, MiB } from './bench/stats.ts';
 import { Workspace } from './bench/workspace.ts';
-import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
+import { exitQuietlyOnClosedStdout, parseCommandLine, usageError, wholeNumber } from './cli.ts';
 import { REPO_ROOT } from './manifest.ts';
 
 const SECTIONS = ['download', 'echo', 'courseware'] as const;
@@ -48,8 +48,8 @@ if (values.help) {
   process.exit(0);
 }
 const quick = values.quick;
-const sizeMiB = wholeNumber('--size', values.size, 1, 4096) ?? (quick ? 16 : 256);
-const givenRounds = wholeNumber('--rounds', values.rounds, 1, 20);
+const sizeMiB = wholeNumber('bench', '--size', values.size, 1, 4096) ?? (quick ? 16 : 256);
+const givenRounds = wholeNumber('bench', '--rounds', values.rounds, 1, 20);
 const rounds = givenRounds ?? (quick ? 1 : 5);
 const coursewareRounds = givenRounds ?? (quick ? 1 : 3); // its baseline, grading under tsx, takes ~10 s a run
 const only = new Set<string>(values.only ? values.only.split(',').map((s) => s.trim()) : SECTIONS);
@@ -286,12 +286,4 @@ function describeMachine(): { cpu: string; cores: number; node: string; os: stri
     os: `${os.type()} ${os.release()}, ${memory}`,
     loadBefore: load(),
   };
-}
-
-function wholeNumber(flag: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max)
-    usageError('bench', `${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
-  return value;
 }

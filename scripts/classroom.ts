@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run } from 'node:test';
-import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
+import { exitQuietlyOnClosedStdout, parseCommandLine, usageError, wholeNumber } from './cli.ts';
 import { findLesson, type Lesson, loadCourse, REPO_ROOT } from './manifest.ts';
 
 const USAGE = `usage: npm run classroom -- LESSON [options]
@@ -190,16 +190,14 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(REPO_ROOT, 's
   const [repository, ref] = (values.course ?? originRepository() ?? '').split('@') as [string, string | undefined];
   if (!/^[\w.-]+\/[\w.-]+$/.test(repository))
     usageError('classroom', `--course must be the course's GitHub repository as OWNER/REPO[@REF], not '${values.course ?? ''}'`);
-  const points = values.points ?? '1';
-  if (!/^\d+$/.test(points) || Number(points) < 1 || Number(points) > 100)
-    usageError('classroom', `--points must be a whole number from 1 to 100, not '${points}'`);
+  const points = wholeNumber('classroom', '--points', values.points ?? '1', 1, 100)!;
   const submission = values.path ?? 'submission';
   if (path.isAbsolute(submission) || submission.split(/[/\\]/).includes('..') || !/^[\w./-]+$/.test(submission))
     usageError('classroom', `--path must be a folder inside the workspace (letters, digits, . _ - /), not '${submission}'`);
   const workflow = classroomWorkflow(lesson, await listTests(lesson), {
     course: repository,
     ref,
-    points: Number(points),
+    points,
     path: submission,
   });
   if (values.out) {

@@ -24,3 +24,12 @@ export function exitQuietlyOnClosedStdout(): void {
     throw err;
   });
 }
+
+/** A whole-number flag from `min` to `max`, or undefined when it was not given; usageError otherwise. */
+export function wholeNumber(command: string, flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    usageError(command, `${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
+  return value;
+}

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
+import { exitQuietlyOnClosedStdout, parseCommandLine, usageError, wholeNumber } from './cli.ts';
 import { emptyGrade, findSubmissions, type Grade, type GradeOptions, gradeAll, lessonsFor, pointsProblems, Staging } from './grader.ts';
 import { findLesson, type Grading, loadCourse, nearest, readRubric } from './manifest.ts';
 import { recordWork, workFolder } from './progress.ts';
@@ -74,9 +74,9 @@ const lessons =
       `unknown lesson '${lessonName}'; the lessons are: ${course.lessons.map((l) => l.id).join(', ')}, or all`,
   );
 if (lessonName === 'all') for (const broken of course.broken) console.error(`grade: skipped, broken: ${broken.problem}`);
-const minScore = wholeNumber('--min-score', values['min-score'], 0, 100);
-const jobs = wholeNumber('--jobs', values.jobs, 1, 64);
-const timeoutS = wholeNumber('--timeout', values.timeout, 1, 3600);
+const minScore = wholeNumber('grade', '--min-score', values['min-score'], 0, 100);
+const jobs = wholeNumber('grade', '--jobs', values.jobs, 1, 64);
+const timeoutS = wholeNumber('grade', '--timeout', values.timeout, 1, 3600);
 const formats = orUsageError(() => parseFormats(values.format));
 const shard = values.shard === undefined ? undefined : orUsageError(() => parseShard(values.shard!));
 if (values.assignment !== undefined && values.assignment !== 'exercise' && values.assignment !== 'port')
@@ -319,14 +319,6 @@ function orUsageError<T>(parse: () => T): T {
   } catch (err) {
     usageError('grade', (err as Error).message);
   }
-}
-
-function wholeNumber(flag: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max)
-    usageError('grade', `${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
-  return value;
 }
 
 function indent(text: string, spaces: number): string {
