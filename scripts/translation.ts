@@ -1,0 +1,192 @@
+// The Chinese edition (中文版): each README.md has a README.zh-CN.md beside it. A translation must
+// keep the shape of its source (the same sections in the same order, the same code regions and
+// diagrams, as many errata rows, the same links) and say which version of the source it
+// translates: its first line is a stamp with a short hash of every English section,
+//   <!-- translation of README.md: what-tcp-gives-you=1a2b3c4d errata=5e6f7a8b ... -->
+// so that changing an English section without its translation fails with one line naming the
+// sections that changed. After updating a translation, record the new source version with
+//   node --import tsx scripts/translation.ts --stamp lessons/04-tcp-server/README.zh-CN.md
+// (every translation when no file is named); `npm test` runs the check.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { slug } from 'github-slugger';
+import { loadLessons, REPO_ROOT } from './manifest.ts';
+
+export const TRANSLATED_SUFFIX = '.zh-CN.md';
+const STAMP = /^<!-- translation of (\S+): ([^>]*?) -->\n/;
+/** A code include, a generated block (diagram, lesson table) or any fenced block: its body is checked elsewhere or shared. */
+const FENCE = /^```[\s\S]*?^```$/gm;
+const HEADING = /^(#{1,6}) (.+)$/gm;
+const LINK = /\]\(([^)\s]+)(?: "[^"]*")?\)/g;
+const CODE_MARKER = /^<!-- code: (\S+) -->$/gm;
+const MERMAID = /^```mermaid\n[\s\S]*?^```$/gm;
+
+/** The English README files that must have a translation: the root README and every lesson's. */
+export function translatedSources(root = REPO_ROOT): string[] {
+  return [path.join(root, 'README.md'), ...loadLessons().map((lesson) => path.join(lesson.dir, 'README.md'))];
+}
+
+/** The translation's path for an English markdown file: README.md → README.zh-CN.md. */
+export function translationOf(source: string): string {
+  return source.replace(/\.md$/, TRANSLATED_SUFFIX);
+}
+
+export interface Section {
+  id: string; // the English heading's slug ('' for what comes before the first heading)
+  level: number;
+  title: string;
+  body: string;
+}
+
+/** The sections of a markdown text, split at every heading outside fenced blocks. */
+export function sections(markdown: string): Section[] {
+  const masked = markdown.replace(FENCE, (block) => block.replace(/[^\n]/g, ' '));
+  const starts = [...masked.matchAll(HEADING)];
+  const result: Section[] = [{ id: '', level: 0, title: '', body: markdown.slice(0, starts[0]?.index ?? markdown.length) }];
+  starts.forEach((match, i) => {
+    const end = starts[i + 1]?.index ?? markdown.length;
+    const title = markdown.slice(match.index + match[1]!.length + 1, match.index + match[0].length);
+    result.push({ id: slug(title), level: match[1]!.length, title, body: markdown.slice(match.index, end) });
+  });
+  return result;
+}
+
+/** A short hash of what a translator must follow in an English section: its prose, not the code it includes. */
+function sectionHash(section: Section): string {
+  const prose = section.body.replace(FENCE, '```');
+  return createHash('sha256').update(prose).digest('hex').slice(0, 8);
+}
+
+/** Each English section's id (made unique by position where two headings share a title) and hash. */
+function sourceVersion(markdown: string): Map<string, string> {
+  const version = new Map<string, string>();
+  for (const section of sections(markdown)) {
+    let id = section.id || 'top';
+    for (let n = 2; version.has(id); n++) id = `${section.id || 'top'}-${n}`;
+    version.set(id, sectionHash(section));
+  }
+  return version;
+}
+
+/** The stamp line that records `source`'s current version. */
+export function stampFor(source: string): string {
+  const version = [...sourceVersion(readFileSync(source, 'utf8'))].map(([id, hash]) => `${id}=${hash}`).join(' ');
+  return `<!-- translation of ${path.basename(source)}: ${version} -->\n`;
+}
+
+/** Writes the current source version into the translation's stamp (after the translation was brought up to date). */
+export function writeStamp(translation: string): void {
+  const source = translation.replace(new RegExp(`${TRANSLATED_SUFFIX.replace(/\./g, '\\.')}$`), '.md');
+  const text = readFileSync(translation, 'utf8');
+  writeFileSync(translation, stampFor(source) + text.replace(STAMP, ''));
+}
+
+/** What is wrong with `source`'s translation, one line each (empty: it is complete and up to date). */
+export function translationProblems(source: string): string[] {
+  const translation = translationOf(source);
+  const rel = (file: string): string => path.relative(REPO_ROOT, file);
+  if (!existsSync(translation)) return [`${rel(source)}: no Chinese translation ${rel(translation)}`];
+  const english = readFileSync(source, 'utf8');
+  const chinese = readFileSync(translation, 'utf8');
+  const problems: string[] = [];
+  const say = (what: string): void => {
+    problems.push(`${rel(translation)}: ${what}`);
+  };
+
+  const stamp = STAMP.exec(chinese);
+  if (!stamp) say(`its first line must be the stamp '<!-- translation of ${path.basename(source)}: ... -->' (write it with --stamp)`);
+  else {
+    const recorded = new Map(stamp[2]!.split(/\s+/).map((pair) => pair.split('=') as [string, string]));
+    const current = sourceVersion(english);
+    const changed = [...current].filter(([id, hash]) => recorded.get(id) !== hash).map(([id]) => id);
+    const removed = [...recorded.keys()].filter((id) => !current.has(id));
+    if (changed.length > 0 || removed.length > 0) {
+      const parts = [
+        changed.length > 0 ? `changed: ${changed.join(', ')}` : '',
+        removed.length > 0 ? `removed: ${removed.join(', ')}` : '',
+      ].filter(Boolean);
+      say(
+        `translates an older ${path.basename(source)} (sections ${parts.join('; ')}); update them, then run: node --import tsx scripts/translation.ts --stamp ${rel(translation)}`,
+      );
+    }
+  }
+
+  const [en, zh] = [sections(english), sections(chinese.replace(STAMP, ''))];
+  const levels = (list: Section[]): string => list.map((s) => s.level).join(',');
+  if (levels(en) !== levels(zh)) {
+    const at = en.findIndex((s, i) => zh[i]?.level !== s.level);
+    say(
+      `has ${zh.length - 1} headings where ${path.basename(source)} has ${en.length - 1}, or at other levels; the first that differs: '${en[at]?.title ?? zh[at]?.title}'`,
+    );
+  }
+  same(
+    'code regions',
+    [...english.matchAll(CODE_MARKER)].map((m) => m[1]!),
+    [...chinese.matchAll(CODE_MARKER)].map((m) => m[1]!),
+  );
+  same(
+    'diagrams',
+    [...english.matchAll(MERMAID)].map((m) => m[0]),
+    [...chinese.matchAll(MERMAID)].map((m) => m[0]),
+  );
+  // The errata section is found by position: the translation's sections match the source's one for one.
+  const errata = en.findIndex((s) => s.id === 'errata');
+  const rows = (section: Section | undefined): number => section?.body.replace(FENCE, '').match(/^\|.*\|$/gm)?.length ?? 0;
+  if (errata >= 0 && rows(en[errata]) !== rows(zh[errata])) {
+    say(`its errata table has ${rows(zh[errata])} lines where the English has ${rows(en[errata])}`);
+  }
+  const englishLinks = links(english).map((target) => localised(source, target));
+  same('links', englishLinks, links(chinese));
+  if (!links(english).includes(path.basename(translation)))
+    problems.push(`${rel(source)}: no link to its translation ${path.basename(translation)} at the top`);
+  if (!links(chinese).includes(path.basename(source))) say(`no link back to ${path.basename(source)} at the top`);
+  return problems;
+
+  function same(what: string, expected: string[], actual: string[]): void {
+    if (expected.join('\n') === actual.join('\n')) return;
+    const missing = expected.filter((item) => !actual.includes(item));
+    const extra = actual.filter((item) => !expected.includes(item));
+    const detail = [missing.length > 0 ? `missing ${short(missing)}` : '', extra.length > 0 ? `extra ${short(extra)}` : ''].filter(Boolean);
+    say(`its ${what} differ from the English (${detail.join('; ') || 'another order'})`);
+  }
+}
+
+/** Link targets outside fenced blocks, without their #anchor (headings have other ids in the other language), the language switch left out. */
+function links(markdown: string): string[] {
+  const prose = markdown.replace(FENCE, '');
+  return [...prose.matchAll(LINK)]
+    .map((m) => m[1]!.replace(/#.*$/, ''))
+    .filter((target) => target !== '' && !/^README(\.zh-CN)?\.md$/.test(target));
+}
+
+/** Where the Chinese edition links for an English link: to the translation of a page that has one. */
+function localised(source: string, target: string): string {
+  if (/^[a-z]+:/.test(target) || !target.endsWith('.md')) return target;
+  const translated = translationOf(target);
+  return existsSync(path.resolve(path.dirname(source), translated)) ? translated : target;
+}
+
+function short(items: string[]): string {
+  return items
+    .slice(0, 3)
+    .map((item) => `'${item.split('\n')[0]!.slice(0, 40)}'`)
+    .join(', ');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [flag, ...files] = process.argv.slice(2);
+  if (flag === '--stamp') {
+    const targets = files.length > 0 ? files.map((file) => path.resolve(file)) : translatedSources().map(translationOf).filter(existsSync);
+    targets.forEach(writeStamp);
+  } else if (flag === '--check' || flag === undefined) {
+    const problems = translatedSources().flatMap(translationProblems);
+    problems.forEach((problem) => console.error(`translation: ${problem}`));
+    process.exitCode = problems.length > 0 ? 1 : 0;
+  } else {
+    console.error('usage: translation.ts [--check | --stamp [README.zh-CN.md ...]]');
+    process.exit(2);
+  }
+}
