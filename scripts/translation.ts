@@ -140,9 +140,9 @@ export function translationProblems(source: string): string[] {
   }
   const englishLinks = links(english).map((target) => localised(source, target));
   same('links', englishLinks, links(chinese));
-  if (!links(english).includes(path.basename(translation)))
+  if (!targets(english).includes(path.basename(translation)))
     problems.push(`${rel(source)}: no link to its translation ${path.basename(translation)} at the top`);
-  if (!links(chinese).includes(path.basename(source))) say(`no link back to ${path.basename(source)} at the top`);
+  if (!targets(chinese).includes(path.basename(source))) say(`no link back to ${path.basename(source)} at the top`);
   return problems;
 
   function same(what: string, expected: string[], actual: string[]): void {
@@ -156,10 +156,12 @@ export function translationProblems(source: string): string[] {
 
 /** Link targets outside fenced blocks, without their #anchor (headings have other ids in the other language), the language switch left out. */
 function links(markdown: string): string[] {
-  const prose = markdown.replace(FENCE, '');
-  return [...prose.matchAll(LINK)]
-    .map((m) => m[1]!.replace(/#.*$/, ''))
-    .filter((target) => target !== '' && !/^README(\.zh-CN)?\.md$/.test(target));
+  return targets(markdown).filter((target) => target !== '' && !/^README(\.zh-CN)?\.md$/.test(target));
+}
+
+/** Every link target outside fenced blocks, without its #anchor. */
+function targets(markdown: string): string[] {
+  return [...markdown.replace(FENCE, '').matchAll(LINK)].map((m) => m[1]!.replace(/#.*$/, ''));
 }
 
 /** Where the Chinese edition links for an English link: to the translation of a page that has one. */
