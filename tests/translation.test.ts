@@ -1,14 +1,13 @@
-// The Chinese edition: every README has a README.zh-CN.md of the same shape that translates the
-// current English (scripts/translation.ts). The rule for each lesson is in scripts/contract.ts; this
-// checks the root README and the checker itself, on READMEs made for the purpose.
+// The Chinese edition: a README.zh-CN.md has the shape of its English README and translates its
+// current version (scripts/translation.ts). This checks the repository's editions and the checker
+// itself, on READMEs made for the purpose.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
-import { REPO_ROOT } from '../scripts/manifest.ts';
-import { stampFor, translationProblems } from '../scripts/translation.ts';
+import { stampFor, translatedSources, translationOf, translationProblems } from '../scripts/translation.ts';
 
 const ENGLISH = `# A lesson
 
@@ -63,9 +62,10 @@ function lesson(t: { after: (fn: () => void) => void }, english: string, chinese
   return source;
 }
 
-it('the root README has an up-to-date Chinese edition of the same shape', () => {
-  // Checks the repository's own root README (each lesson's is a contract rule).
-  assert.deepEqual(translationProblems(path.join(REPO_ROOT, 'README.md')), []);
+it("every Chinese edition in the repository is up to date and of its source's shape", () => {
+  // Checks the repository's own README.zh-CN.md files against their English sources.
+  const translated = translatedSources().filter((source) => existsSync(translationOf(source)));
+  assert.deepEqual(translated.flatMap(translationProblems), []);
 });
 
 it('a translation of the same shape that records the current English passes', (t) => {
