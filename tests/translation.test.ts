@@ -74,10 +74,13 @@ function lesson(t: { after: (fn: () => void) => void }, english: string, chinese
   return source;
 }
 
-it("every Chinese edition in the repository is up to date and of its source's shape", () => {
-  // Checks the repository's own README.zh-CN.md files against their English sources.
-  const translated = translatedSources().filter((source) => existsSync(translationOf(source)));
-  assert.deepEqual(translated.flatMap(translationProblems), []);
+it("the root README and every lesson README have a Chinese edition, up to date and of their source's shape", () => {
+  // Checks the repository's own README.zh-CN.md files: every one is there and translates the current English.
+  assert.deepEqual(
+    missingTranslations().map((source) => translationOf(source)),
+    [],
+  );
+  assert.deepEqual(translatedSources().flatMap(translationProblems), []);
 });
 
 it('a translation of the same shape that records the current English passes', (t) => {
