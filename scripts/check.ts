@@ -4,19 +4,20 @@
 // 100, the untouched lesson fails every exercise test, every known-bad program is rejected.
 //   npm run check -- 04-tcp-server            one line per rule: `ok  ...` or `MISSING  ...` with what to do
 //   npm run check -- 04 --fast                the quick rules only (no grading)
-//   npm run check -- --write-table            rewrite the README's lesson table from the manifests
+//   npm run check -- --write-table            rewrite the READMEs' lesson table from the manifests (README.zh-CN.md too)
 // Exit 0 when every rule holds, 1 when one does not, 2 for a wrong command line.
 
+import path from 'node:path';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
 import { knownBadProblems, RULES, readKnownBad, solutionProblems, untouchedProblems } from './contract.ts';
 import { writeTable } from './lesson-table.ts';
-import { findLesson, type Lesson, loadCourse } from './manifest.ts';
+import { findLesson, type Lesson, loadCourse, REPO_ROOT } from './manifest.ts';
 
 const USAGE = `usage: npm run check -- LESSON [--fast]
        npm run check -- --write-table
 LESSON is the full name, its number (04) or its slug (tcp-server).
   --fast         only the quick rules: no grading of the solution, the untouched lesson or the known-bad programs
-  --write-table  rewrite the lesson table in README.md from the manifests`;
+  --write-table  rewrite the lesson table in README.md (and README.zh-CN.md) from the manifests`;
 const SLOW_AT_ONCE = 2; // gradings run at once: each runs a test file that starts programs of its own
 
 exitQuietlyOnClosedStdout();
@@ -36,7 +37,8 @@ const course = loadCourse();
 if (values['write-table']) {
   if (positionals.length > 0) usageError('check', '--write-table takes no lesson');
   for (const broken of course.broken) console.error(`check: left out of the table, broken: ${broken.problem}`);
-  console.log(writeTable(course.lessons) ? 'README.md: lesson table rewritten' : 'README.md: lesson table already up to date');
+  const rewritten = writeTable(course.lessons).map((file) => path.relative(REPO_ROOT, file));
+  console.log(rewritten.length > 0 ? `${rewritten.join(', ')}: lesson table rewritten` : 'README.md: lesson table already up to date');
   process.exit(0);
 }
 if (positionals.length !== 1) usageError('check', 'give one lesson (npm run check -- --help)');

@@ -8,10 +8,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkMarkdownLinks } from './book/links.ts';
 import { type Grade, type GradeOptions, gradeStaged, Staging } from './grader.ts';
-import { README_FILE, tableProblems } from './lesson-table.ts';
+import { tableFiles, tableProblems } from './lesson-table.ts';
 import { type Lesson, loadLessons, REPO_ROOT, solutionDir } from './manifest.ts';
 import { PRINTABLE_SOURCE, printableCopy } from './printable.ts';
 import { codeIncludes } from './regions.ts';
+import { withTranslations } from './translation.ts';
 
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'tests', 'fixtures');
 export const BAD_FIXTURES_DIR = path.join(FIXTURES_DIR, 'bad');
@@ -131,26 +132,31 @@ export const RULES: Rule[] = [
     check: (lesson) => {
       const readme = path.join(lesson.dir, 'README.md');
       if (!existsSync(readme)) return [];
-      const includes = codeIncludes(readme);
-      if (includes.length === 0)
+      if (codeIncludes(readme).length === 0)
         return [
           `${rel(readme)} shows no code from a region: add '<!-- code: FILE#REGION -->' before a block and '// #region REGION' in FILE`,
         ];
-      return includes
-        .filter((i) => i.problem)
-        .map((i) => `${rel(readme)}, ${i.file}#${i.region}: ${i.problem} (node --import tsx scripts/regions.ts --write ${rel(readme)})`);
+      // The Chinese edition shows the same regions (scripts/translation.ts checks it has the same markers).
+      return withTranslations([readme]).flatMap((file) =>
+        codeIncludes(file)
+          .filter((i) => i.problem)
+          .map((i) => `${rel(file)}, ${i.file}#${i.region}: ${i.problem} (node --import tsx scripts/regions.ts --write ${rel(file)})`),
+      );
     },
   },
   {
     name: "the README's links resolve",
     check: (lesson) => {
       const readme = path.join(lesson.dir, 'README.md');
-      return existsSync(readme) ? checkMarkdownLinks(readme) : [];
+      return existsSync(readme) ? withTranslations([readme]).flatMap((file) => checkMarkdownLinks(file)) : [];
     },
   },
   {
     name: "the root README's lesson table lists it as its manifest says",
-    check: (lesson) => tableProblems(readFileSync(README_FILE, 'utf8'), loadLessons(), lesson.id),
+    check: (lesson) => {
+      const lessons = loadLessons();
+      return tableFiles().flatMap((file) => tableProblems(readFileSync(file, 'utf8'), lessons, lesson.id, file));
+    },
   },
   {
     name: 'its programs import only node: built-ins and iconv-lite, and name no LAN address',

@@ -4,12 +4,14 @@
 // relative to the README), with their common indentation removed and nested markers left out.
 // The README stays readable as plain markdown; `npm test` checks the copies, and
 //   node --import tsx scripts/regions.ts --write [README.md ...]
-// rewrites them from the sources (every lesson README when no file is named).
+// rewrites them from the sources (every lesson README and its Chinese edition README.zh-CN.md,
+// when no file is named). A translation's blocks come from the same regions, relative to it.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadLessons } from './manifest.ts';
+import { type Lesson, loadLessons } from './manifest.ts';
+import { withTranslations } from './translation.ts';
 
 const MARKER = /^<!-- code: (\S+?)#([\w-]+) -->\n```(\w*)\n([\s\S]*?)^```$/gm;
 const REGION_LINE = /^\s*\/\/ #(end)?region\b/;
@@ -76,13 +78,18 @@ export function writeIncludes(markdownFile: string): string[] {
   return problems;
 }
 
+/** Every lesson's README.md, each followed by its README.zh-CN.md where there is one. */
+export function lessonReadmes(lessons: Lesson[] = loadLessons()): string[] {
+  return withTranslations(lessons.map((lesson) => path.join(lesson.dir, 'README.md')));
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [flag, ...files] = process.argv.slice(2);
   if (flag !== '--write') {
-    console.error('usage: regions.ts --write [README.md ...]');
+    console.error('usage: regions.ts --write [README.md | README.zh-CN.md ...]');
     process.exit(2);
   }
-  const targets = files.length > 0 ? files : loadLessons().map((lesson) => path.join(lesson.dir, 'README.md'));
+  const targets = files.length > 0 ? files : lessonReadmes();
   const problems = targets.flatMap(writeIncludes);
   problems.forEach((problem) => console.error(`regions: ${problem}`));
   process.exitCode = problems.length > 0 ? 1 : 0;

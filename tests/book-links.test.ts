@@ -1,4 +1,5 @@
-// Links of the course: in README.md, CONTRIBUTING.md and every lesson README as a repository browser shows them, and in
+// Links of the course: in README.md, CONTRIBUTING.md (and their Chinese editions README.zh-CN.md …
+// where they exist) and every lesson README as a repository browser shows them, and in
 // the book built from them (tests/book-browser.test.ts follows them in a real browser). A failure
 // names the file, the line or page, and the link.
 
@@ -10,10 +11,11 @@ import { it } from 'node:test';
 import { buildBook, lessonPage } from '../scripts/book/build.ts';
 import { checkBookLinks, checkMarkdownLinks } from '../scripts/book/links.ts';
 import { loadLessons, REPO_ROOT } from '../scripts/manifest.ts';
+import { withTranslations } from '../scripts/translation.ts';
 
 const lessons = loadLessons();
 // Each lesson README's links are a rule of the lesson contract (scripts/contract.ts, tests/lessons.test.ts).
-const markdownFiles = ['README.md', 'CONTRIBUTING.md'].map((file) => path.join(REPO_ROOT, file));
+const markdownFiles = withTranslations(['README.md', 'CONTRIBUTING.md'].map((file) => path.join(REPO_ROOT, file)));
 
 for (const file of markdownFiles) {
   it(`${path.relative(REPO_ROOT, file)}: every relative link and anchor resolves`, () => {

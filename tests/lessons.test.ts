@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { BAD_FIXTURES_DIR, RULES } from '../scripts/contract.ts';
-import { README_FILE, tableProblems } from '../scripts/lesson-table.ts';
+import { tableFiles, tableProblems } from '../scripts/lesson-table.ts';
 import { loadCourse, SOLUTIONS_DIR } from '../scripts/manifest.ts';
 
 const { lessons, broken } = loadCourse();
@@ -24,8 +24,11 @@ it('there is at least one lesson and every manifest loads', () => {
 });
 
 it("the README's lesson table is the one the manifests make", () => {
-  // Checks that a newcomer's table of lessons does not drift from the lessons (npm run check -- --write-table rewrites it).
-  assert.deepEqual(tableProblems(readFileSync(README_FILE, 'utf8'), lessons), []);
+  // Checks that a newcomer's table of lessons, in README.md and README.zh-CN.md, does not drift from the lessons (npm run check -- --write-table rewrites it).
+  assert.deepEqual(
+    tableFiles().flatMap((file) => tableProblems(readFileSync(file, 'utf8'), lessons, undefined, file)),
+    [],
+  );
 });
 
 it('solutions/ and tests/fixtures/bad/ hold folders only for lessons that exist', () => {
