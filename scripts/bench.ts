@@ -21,6 +21,10 @@ import { exitQuietlyOnClosedStdout, parseCommandLine, usageError, wholeNumber } 
 import { REPO_ROOT } from './manifest.ts';
 
 const SECTIONS = ['download', 'echo', 'courseware'] as const;
+// Issue 16's echo targets: at C = 100 and 500 clients × 100 round trips, lesson 07's server makes at
+// least 0.95 × the bare server's round trips per second, its p99 latency at most 1.1 × the bare one's,
+// with no errors and no hung clients.
+const ECHO = { levels: [100, 500], roundTrips: 100, minRatio: 0.95, maxP99Ratio: 1.1 };
 const HOW =
   'lesson programs and baselines run as plain `node FILE.mjs`, transpiled once by esbuild (the transform tsx applies) into work/.bench-*/';
 
@@ -57,8 +61,8 @@ for (const name of only)
   if (!(SECTIONS as readonly string[]).includes(name))
     usageError('bench', `--only: unknown section '${name}'; the sections are ${SECTIONS.join(', ')}`);
 const resultsFile = path.resolve(values.results ?? path.join(REPO_ROOT, 'bench-results.json'));
-const echoLevels = quick ? [10, 50] : [100, 500];
-const echoRoundTrips = quick ? 20 : 100;
+const echoLevels = quick ? [10, 50] : ECHO.levels;
+const echoRoundTrips = quick ? 20 : ECHO.roundTrips;
 const classSize = quick ? 2 : 30;
 
 const work = new Workspace();
@@ -165,16 +169,19 @@ function table(r: typeof results): Row[] {
   }
   for (const level of r.echo ?? []) {
     const c = `echo C = ${level.clients}, N = ${level.rounds}`;
-    const targeted = level.clients === 500;
+    // Issue 16's targets hold at the full run's levels; at --quick's small ones they are shown, not judged.
+    const targeted = ECHO.levels.includes(level.clients) && level.rounds === ECHO.roundTrips;
+    const judge = (ok: boolean): string => (targeted ? met(ok) : `— (C = ${ECHO.levels.join(', ')} only)`);
     const rt = ratio(level.lesson.roundTripsPerSecond, level.baseline.roundTripsPerSecond);
+    const p99 = ratio(level.lesson.p99Ms, level.baseline.p99Ms);
     const failures = level.lesson.errors + level.lesson.hung;
     rows.push([
       `${c}: round trips/s`,
       num(level.lesson.roundTripsPerSecond, 0),
       num(level.baseline.roundTripsPerSecond, 0),
-      ratioText(rt, 0.8),
-      targeted ? 'ratio ≥ 0.8' : '',
-      targeted ? met(rt !== undefined && rt >= 0.8) : '',
+      ratioText(rt, ECHO.minRatio),
+      `ratio ≥ ${ECHO.minRatio}`,
+      judge(rt !== undefined && rt >= ECHO.minRatio),
     ]);
     rows.push([
       `${c}: latency p50 (ms)`,
@@ -188,25 +195,25 @@ function table(r: typeof results): Row[] {
       `${c}: latency p99 (ms)`,
       num(level.lesson.p99Ms, 2),
       num(level.baseline.p99Ms, 2),
-      num(ratio(level.lesson.p99Ms, level.baseline.p99Ms), 2),
-      '',
-      '',
+      ratioText(p99, ECHO.maxP99Ratio),
+      `ratio ≤ ${ECHO.maxP99Ratio}`,
+      judge(p99 !== undefined && p99 <= ECHO.maxP99Ratio),
     ]);
     rows.push([
       `${c}: errors / hung clients`,
       `${level.lesson.errors} / ${level.lesson.hung}`,
       `${level.baseline.errors} / ${level.baseline.hung}`,
       '',
-      targeted ? '0 / 0' : '',
-      targeted ? met(failures === 0) : '',
+      '0 / 0',
+      judge(failures === 0),
     ]);
     rows.push([
       `${c}: server max RSS`,
       mib(level.lesson.serverMaxRss),
       mib(level.baseline.serverMaxRss),
       num(ratio(level.lesson.serverMaxRss, level.baseline.serverMaxRss), 2),
-      targeted ? '≤ 128 MiB' : '',
-      targeted ? met(level.lesson.serverMaxRss !== undefined && level.lesson.serverMaxRss <= 128 * MiB) : '',
+      '≤ 128 MiB',
+      judge(level.lesson.serverMaxRss !== undefined && level.lesson.serverMaxRss <= 128 * MiB),
     ]);
   }
   const c = r.courseware;
@@ -244,11 +251,14 @@ function ratio(a: number | undefined | null, b: number | undefined | null): numb
   return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : undefined;
 }
 
-/** A ratio to two places, or three where two would round it across `threshold` (0.799 is not 0.80). */
+/**
+ * A ratio to two places, or three where two would hide which side of `threshold` it is on: 0.799 is
+ * not 0.80 (a target "≥ 0.8"), and 1.104 is not 1.10 (a target "≤ 1.1").
+ */
 function ratioText(value: number | undefined, threshold: number): string {
   if (value === undefined) return '?';
   const text = value.toFixed(2);
-  return Number(text) >= threshold !== value >= threshold ? value.toFixed(3) : text;
+  return Math.sign(Number(text) - threshold) !== Math.sign(value - threshold) ? value.toFixed(3) : text;
 }
 
 function num(value: number | undefined | null, digits: number): string {

@@ -1,6 +1,7 @@
 // Checks that `npm run bench` runs end to end, in its smoke mode (--quick, tiny sizes, download
-// and echo only): it exits 0, prints the table, writes a results file with a figure and a
-// baseline for every row, and leaves no temporary folder. Numbers are not judged here: timings on
+// and echo only): it exits 0, prints the table and the machine with its load before and after,
+// writes a results file with a figure and a baseline for every row and a target beside each of
+// issue 16's echo figures, and leaves no temporary folder. Numbers are not judged here: timings on
 // a shared machine are for the benchmark itself to report, not for a test to assert.
 
 import assert from 'node:assert/strict';
@@ -28,6 +29,7 @@ it('npm run bench -- --quick runs the download and echo benchmarks and writes th
   const code = bench.timedOut ? 'timed out' : bench.code;
   assert.equal(code, 0, output);
   assert.match(output, /^\| figure +\| lesson +\| baseline +\| ratio +\| target +\| met\? +\|$/m);
+  assert.match(output, /, \d+ cores, Node \d+\.\d+\.\d+, .*; load average [\d.]+ before, [\d.]+ after;/);
 
   const written = JSON.parse(readFileSync(results, 'utf8')) as {
     table: { rows: string[][] };
@@ -42,6 +44,9 @@ it('npm run bench -- --quick runs the download and echo benchmarks and writes th
   const figures = written.table.rows.filter((row) => !row[0]!.startsWith('reference:'));
   assert.ok(figures.length >= 10, `a row for each figure:\n${output}`);
   for (const row of figures) assert.notEqual(row[1], '?', `a measured figure for "${row[0]}"`);
+  const echoTargeted = figures.filter((row) => /^echo .*: (round trips\/s|latency p99 \(ms\)|errors \/ hung clients)$/.test(row[0]!));
+  assert.equal(echoTargeted.length, 6, 'round trips, p99 and errors at each of the two levels');
+  for (const row of echoTargeted) assert.notEqual(row[4], '', `a target beside "${row[0]}"`);
   const left = benchFolders().filter((name) => !before.includes(name));
   assert.deepEqual(left, [], 'the temporary folder is removed');
 });

@@ -151,6 +151,27 @@ suite(target, 'lesson', () => {
     assert.equal(await reader.restText(), '');
   });
 
+  it('tcp-server decodes each utf-8 line on its own, as iconv-lite does: byte-order mark, broken characters', async (t) => {
+    // Checks the server's utf-8 shortcut against iconv-lite's answers, line by line: a byte-order
+    // mark opening a line is dropped (on every line, not just the first), one inside a line is
+    // kept, and a character cut short or a stray byte becomes U+FFFD without touching the next line.
+    const { port } = await startListening(t, target, 'tcp-server.ts', ['--quiet']);
+    const reader = await greetedClient(t, port);
+    const BOM = [0xef, 0xbb, 0xbf];
+    const cases: [number[], string][] = [
+      [[...BOM, ...utf8('Ann')], 'Ann'],
+      [[...BOM, ...utf8('Bob')], 'Bob'],
+      [[...utf8('A'), ...BOM, ...utf8('B')], 'A\ufeffB'],
+      [[0xe4, 0xb8], '\ufffd'], // the first two of the three bytes of 中
+      [[...utf8('Tom')], 'Tom'],
+      [[0x78, 0xff, 0x79], 'x\ufffdy'],
+    ];
+    for (const [bytes, name] of cases) {
+      reader.socket.write(Buffer.from([...bytes, 0x0a]));
+      assert.deepEqual(await reader.line(), utf8(`Hello, ${name}!\n`), `the reply to ${Buffer.from(bytes).toString('hex')}`);
+    }
+  });
+
   it('tcp-server --encoding gbk puts exact gbk bytes on the wire', async (t) => {
     // Checks the --encoding flag from a raw socket: a gbk line in, the gbk reply out, byte for byte.
     const { port } = await startListening(t, target, 'tcp-server.ts', ['--encoding', 'gbk']);
