@@ -485,12 +485,12 @@ suite(target, 'lesson', () => {
   });
 
   it('server reads no further into the file than a stalled client lets it', async (t) => {
-    // Checks the send loop's backpressure: a raw client asks for a 64 MiB file and reads nothing.
-    // For 3 s the server may have read from the file only what the socket and the system's
-    // buffers hold (at most 16 MiB, counted by the kernel in /proc/PID/io), not the whole file;
+    // Checks the send loop's backpressure: a raw client asks for a 32 MiB file and reads nothing.
+    // For 2 s the server may have read from the file only what the socket and the system's
+    // buffers hold (at most 12 MiB, counted by the kernel in /proc/PID/io), not the whole file;
     // then the client reads everything, and it is byte-exact.
     if (!existsSync('/proc/self/io')) return t.skip('needs /proc/PID/io (Linux)');
-    const big = pattern(64 * MiB, 13);
+    const big = pattern(32 * MiB, 13);
     const { root } = await tree(t, { 'big.bin': big });
     const { server, port } = await startServer(t, root);
     const bytesRead = (): number => Number(/^rchar: (\d+)$/m.exec(readFileSync(`/proc/${server.pid}/io`, 'utf8'))?.[1]);
@@ -500,12 +500,12 @@ suite(target, 'lesson', () => {
     stalled.end('big.bin\n');
     await server.waitFor(/asked for "big\.bin"/);
     let read = 0;
-    // Not a wait for an event: the time the server is given to read too far, 30 looks 100 ms apart.
-    for (let look = 0; look < 30 && read <= 16 * MiB; look++) {
+    // Not a wait for an event: the time the server is given to read too far, 20 looks 100 ms apart.
+    for (let look = 0; look < 20 && read <= 12 * MiB; look++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       read = bytesRead() - before;
     }
-    assert.ok(read <= 16 * MiB, `the server read ${read} bytes while its client read nothing`);
+    assert.ok(read <= 12 * MiB, `the server read ${read} bytes while its client read nothing`);
     assertSameBytes(await readRest(stalled, 'the whole answer'), okResponse(big), "the stalled client's answer");
   });
 

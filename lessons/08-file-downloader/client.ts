@@ -22,7 +22,7 @@ const MAX_NAME_BYTES = 1023; // the server's limit: a request line of at most 10
 const MAX_HEADER_BYTES = 256; // "OK " and 16 digits fit many times over; a longer header is not ours
 const IDLE_TIMEOUT_MS = 10_000; // give up when the server sends nothing for this long
 const PROGRESS_EVERY_MS = 100; // redraw the progress bar at most 10 times a second, whatever the chunk rate
-const READ_BUFFER_BYTES = 64 * 1024; // every read from the socket lands in the one buffer of this size
+const READ_BUFFER_BYTES = 256 * 1024; // every read lands in one buffer of this size: fewer reads when the server is ahead
 
 const USAGE = `usage: client.ts [--host HOST] [--port PORT] [--name NAME] [--out DIR] [--encoding NAME]
   --host HOST      server address (default ${DEFAULT_HOST}; ::1 for IPv6)
