@@ -4,7 +4,7 @@
 // SOCKET_LESSONS_SUITES=lesson,exercise (see tests/harness.ts).
 
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, watch } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
@@ -482,6 +482,31 @@ suite(target, 'lesson', () => {
     assert.equal(await readFile(path.join(out, `${PREFIX}small.txt`), 'utf8'), 'small\n');
     const rest = await readRest(stalled, 'the rest of the big file');
     assertSameBytes(Buffer.concat([head, rest]), okResponse(big), "the stalled client's answer");
+  });
+
+  it('server reads no further into the file than a stalled client lets it', async (t) => {
+    // Checks the send loop's backpressure: a raw client asks for a 32 MiB file and reads nothing.
+    // For 2 s the server may have read from the file only what the socket and the system's
+    // buffers hold (at most 12 MiB, counted by the kernel in /proc/PID/io), not the whole file;
+    // then the client reads everything, and it is byte-exact.
+    if (!existsSync('/proc/self/io')) return t.skip('needs /proc/PID/io (Linux)');
+    const big = pattern(32 * MiB, 13);
+    const { root } = await tree(t, { 'big.bin': big });
+    const { server, port } = await startServer(t, root);
+    const bytesRead = (): number => Number(/^rchar: (\d+)$/m.exec(readFileSync(`/proc/${server.pid}/io`, 'utf8'))?.[1]);
+    const before = bytesRead();
+    const stalled = await connectTcp(t, port);
+    stalled.pause();
+    stalled.end('big.bin\n');
+    await server.waitFor(/asked for "big\.bin"/);
+    let read = 0;
+    // Not a wait for an event: the time the server is given to read too far, 20 looks 100 ms apart.
+    for (let look = 0; look < 20 && read <= 12 * MiB; look++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      read = bytesRead() - before;
+    }
+    assert.ok(read <= 12 * MiB, `the server read ${read} bytes while its client read nothing`);
+    assertSameBytes(await readRest(stalled, 'the whole answer'), okResponse(big), "the stalled client's answer");
   });
 
   // ---- client.ts against a raw harness server ----

@@ -6,12 +6,11 @@
 // Protocol (README: "The protocol, byte by byte"): send NAME LF and half-close; read one header
 // line, "OK SIZE" or "ERR CODE REASON"; after OK, exactly SIZE bytes, then the server closes.
 
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import iconv from 'iconv-lite';
 
@@ -23,6 +22,7 @@ const MAX_NAME_BYTES = 1023; // the server's limit: a request line of at most 10
 const MAX_HEADER_BYTES = 256; // "OK " and 16 digits fit many times over; a longer header is not ours
 const IDLE_TIMEOUT_MS = 10_000; // give up when the server sends nothing for this long
 const PROGRESS_EVERY_MS = 100; // redraw the progress bar at most 10 times a second, whatever the chunk rate
+const READ_BUFFER_BYTES = 256 * 1024; // every read lands in one buffer of this size: fewer reads when the server is ahead
 
 const USAGE = `usage: client.ts [--host HOST] [--port PORT] [--name NAME] [--out DIR] [--encoding NAME]
   --host HOST      server address (default ${DEFAULT_HOST}; ::1 for IPv6)
@@ -43,6 +43,9 @@ const request = encodeRequest(name);
 const finalPath = path.join(options.out, PREFIX + baseName(name)); // never a folder part: never outside --out
 const tempPath = path.join(options.out, `.${PREFIX}${baseName(name)}.${process.pid}.part`);
 let tempCreated = false;
+let head = Buffer.alloc(0); // the header line so far: a copy, since each read overwrites the buffer
+let file: number | undefined; // the .part file's descriptor, open once the header has said OK
+let bar: NodeJS.Timeout | undefined; // the progress bar's timer, on a terminal only
 // Ctrl-C (SIGINT), kill (SIGTERM) and a closed terminal (SIGHUP) leave no partial file: their default
 // action would end the process before it could remove it. The exit code is the shell's 128 + N.
 for (const [signal, code] of [
@@ -54,7 +57,13 @@ for (const [signal, code] of [
 }
 
 // #region download
-const socket = net.connect({ host: options.host, port: options.port });
+// onread: every read from the socket lands in this one buffer, and onRead() (below) has handled
+// the bytes before the next read overwrites them: no new Buffer per chunk.
+const socket = net.connect({
+  host: options.host,
+  port: options.port,
+  onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: onRead },
+});
 socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy(new Error(`the server sent nothing for ${IDLE_TIMEOUT_MS / 1000} s`)));
 let socketError: Error | undefined; // the first error, e.g. a reset, may come while no step is listening
 socket.on('error', (err) => (socketError ??= err));
@@ -62,56 +71,59 @@ try {
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   console.log(`connected to ${formatAddress(socket.remoteAddress, socket.remotePort)}`);
   socket.end(request); // the request line, then FIN: we will ask for nothing else
-  const size = parseHeader(await readHeader(socket));
-  console.log(`receiving ${size} bytes of ${JSON.stringify(name)}`);
-  await mkdir(options.out, { recursive: true });
-  tempCreated = true; // before open() returns: a signal meanwhile must still find the file to remove
-  const file = await open(tempPath, 'wx'); // 'wx': never through a symlink someone left there
-  Object.assign(progress, { size, started: performance.now() });
-  const bar = process.stderr.isTTY ? setInterval(drawProgress, PROGRESS_EVERY_MS) : undefined;
-  // pipeline moves each chunk on only when the file has taken the last one, so memory stays flat.
-  await pipeline(socket, exactly(size), file.createWriteStream()).finally(() => clearInterval(bar));
+  // onRead() saves the file as it comes; we wait for the server's FIN (or an error, or a reset).
+  await new Promise((resolve, reject) => socket.once('end', resolve).once('error', reject));
+  if (file === undefined) throw new Error('the server closed the connection without answering');
+  if (progress.received < progress.size) throw new Error('the connection closed'); // a cut is not a shorter file
+  closeSync(file);
+  clearInterval(bar);
   await rename(tempPath, finalPath); // only a complete file ever has the final name
   tempCreated = false; // nothing left to remove
   if (bar) {
     drawProgress(); // the bar at 100%, then the summary on a line of its own
     process.stderr.write('\n');
   }
-  console.log(`saved ${finalPath} (${size} bytes in ${summary()})`);
+  console.log(`saved ${finalPath} (${progress.size} bytes in ${summary()})`);
 } catch (err) {
+  clearInterval(bar);
   await removeTemp();
   fail(describeError((socketError ?? err) as NodeJS.ErrnoException));
 }
 // #endregion download
 
-// #region read-header
-// Reads up to the header's LF, at most MAX_HEADER_BYTES, and pushes back (unshift) whatever
-// came after it in the same chunk: those are the file's first bytes.
-function readHeader(stream: net.Socket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let head = Buffer.alloc(0);
-    const done = (err: Error | null, line = ''): void => {
-      stream.off('readable', onReadable).off('end', onEnd).off('error', done);
-      if (err) reject(err);
-      else resolve(line);
-    };
-    const onReadable = (): void => {
-      let chunk: Buffer | null;
-      while ((chunk = stream.read()) !== null) {
-        const lf = chunk.indexOf(0x0a);
-        if (lf < 0 && head.length + chunk.length > MAX_HEADER_BYTES) return done(new Error('protocol: the header line is too long'));
-        head = Buffer.concat([head, lf < 0 ? chunk : chunk.subarray(0, lf)]);
-        if (lf >= 0) {
-          if (lf + 1 < chunk.length) stream.unshift(chunk.subarray(lf + 1));
-          return done(null, head.toString('latin1'));
-        }
-      }
-    };
-    const onEnd = (): void => done(new Error('the server closed the connection without answering'));
-    stream.on('readable', onReadable).on('end', onEnd).on('error', done);
-  });
+// #region on-read
+// Called for every read, with `length` new bytes at the start of `buffer`. First comes the header,
+// up to its LF; every byte after it, in the same chunk or later ones, is the file. Each chunk is in
+// the file before onRead returns, so before the next read: that is also the backpressure (背压).
+// While we write, nothing is read, the system's receive buffer fills, and TCP makes the server wait.
+function onRead(length: number, buffer: Buffer): boolean {
+  try {
+    let chunk = buffer.subarray(0, length);
+    if (file === undefined) {
+      const lf = chunk.indexOf(0x0a);
+      if (lf < 0 && head.length + length > MAX_HEADER_BYTES) throw new Error('protocol: the header line is too long');
+      head = Buffer.concat([head, lf < 0 ? chunk : chunk.subarray(0, lf)]);
+      if (lf < 0) return true; // more header to come
+      startFile(parseHeader(head.toString('latin1')));
+      chunk = chunk.subarray(lf + 1); // the file's first bytes, when they came with the header
+    }
+    save(chunk);
+  } catch (err) {
+    socket.destroy(err as Error); // its 'error' ends the download above
+  }
+  return true;
 }
-// #endregion read-header
+// #endregion on-read
+
+// After "OK SIZE": a temporary file next to the final one, and the progress bar.
+function startFile(size: number): void {
+  console.log(`receiving ${size} bytes of ${JSON.stringify(name)}`);
+  mkdirSync(options.out, { recursive: true });
+  tempCreated = true; // before the open: a signal meanwhile must still find the file to remove
+  file = openSync(tempPath, 'wx'); // 'wx': never through a symlink someone left there
+  Object.assign(progress, { size, started: performance.now() });
+  if (process.stderr.isTTY) bar = setInterval(drawProgress, PROGRESS_EVERY_MS);
+}
 
 function parseHeader(line: string): number {
   const ok = /^OK (\d{1,15})$/.exec(line);
@@ -122,19 +134,13 @@ function parseHeader(line: string): number {
 }
 
 // #region exactly
-// Passes the body through, counting: more than SIZE bytes, or the end of the stream before SIZE,
-// fails the pipeline (a cut connection is not a complete file).
-function exactly(size: number): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      progress.received += chunk.length;
-      if (progress.received > size) return callback(new Error(`protocol: the server sent more than the ${size} bytes it announced`));
-      callback(null, chunk);
-    },
-    flush(callback) {
-      callback(progress.received === size ? null : new Error('the connection closed'));
-    },
-  });
+// Appends one chunk of the body to the file, counting: more than SIZE bytes fails the download.
+// Fewer shows when the connection ends (above): a cut connection is not a complete file.
+function save(chunk: Buffer): void {
+  progress.received += chunk.length;
+  if (progress.received > progress.size) throw new Error(`protocol: the server sent more than the ${progress.size} bytes it announced`);
+  // A write may take fewer bytes than it was given, as send() may in Python: loop until all are in.
+  for (let at = 0; at < chunk.length; ) at += writeSync(file!, chunk, at);
 }
 // #endregion exactly
 

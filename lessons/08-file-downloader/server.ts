@@ -9,10 +9,9 @@
 //               or   "ERR " CODE " " REASON LF  then the server closes
 
 import { constants, realpathSync, statSync } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { type FileHandle, open, realpath } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import iconv from 'iconv-lite';
@@ -25,6 +24,7 @@ const MAX_REQUEST_BYTES = 1024; // the request line, LF included: a client canno
 const IDLE_TIMEOUT_MS = 30_000; // a client that neither sends nor reads for this long is dropped
 const DISCARD_LIMIT = 64 * 1024; // after answering, how much more of a client's bytes we read and drop
 const MAX_CLIENTS = 100; // connections beyond this are closed at once instead of queueing without limit
+const CHUNK_BYTES = 128 * 1024; // one read from the file; a transfer holds two: fewer trips round the loop than 64 KiB
 // Open without following a final symlink, and without blocking on a FIFO (0 where the OS lacks them).
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
@@ -82,19 +82,61 @@ async function serveClient(socket: net.Socket): Promise<void> {
     const { size } = await file.stat();
     console.log(`${peer} asked for ${label} (${size} bytes)`);
     socket.write(`OK ${size}\n`);
-    // pipeline reads the next chunk only when the socket has taken the last one (backpressure),
-    // so memory stays flat for any size. It ends the socket after exactly SIZE bytes.
-    if (size > 0) await pipeline(file.createReadStream({ start: 0, end: size - 1 }), socket);
-    else await file.close().then(() => socket.end());
+    await sendFile(socket, file, size).finally(() => file.close());
+    socket.end(); // FIN after exactly SIZE bytes: this connection carries one file
     console.log(`sent ${label} to ${peer}: ${size} bytes`);
   } catch (err) {
-    if (!(err instanceof Refusal)) return; // the transfer broke; the 'error' handler said why
+    // The transfer broke: the 'error' handler says why (a file that shrank is reported there too).
+    if (!(err instanceof Refusal)) return void socket.destroy(err as Error);
     console.log(`refused ${label} to ${peer}: ${err.code}: ${err.message}`);
     socket.end(`ERR ${err.code} ${err.message}\n`);
   }
   discardRest(socket);
 }
 // #endregion serve-client
+
+// #region send-file
+// Sends the file's first SIZE bytes through two buffers used in turn: the next chunk is read from
+// the file into one while the other's bytes may still be on their way to the client. A buffer is
+// filled again only once its write has completed (the write callback): until then the system may
+// still be copying from it. This is Python's loop of `f.readinto(buf)` and `sock.sendall(buf)`; it
+// allocates nothing per chunk, so a transfer holds two buffers whatever the file's size.
+async function sendFile(socket: net.Socket, file: FileHandle, size: number): Promise<void> {
+  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  const writes: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  for (let offset = 0, turn = 0; offset < size; turn = 1 - turn) {
+    await writes[turn]; // this buffer's last write has completed: it may be filled again
+    const buffer = buffers[turn]!;
+    const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK_BYTES, size - offset), offset);
+    if (bytesRead === 0) throw new Error(`the file shrank to ${offset} of its ${size} bytes while it was sent`);
+    // Backpressure (背压): the last write() returned false, the socket holds more than it should:
+    // the client reads slower than we read the file. Add nothing until it has passed it all on.
+    // (writableNeedDrain, not write()'s result: 'drain' may have come while we read the file.)
+    if (socket.writableNeedDrain) await drained(socket);
+    if (socket.destroyed) throw new Error('the connection closed');
+    offset += bytesRead;
+    writes[turn] = new Promise((completed) => socket.write(buffer.subarray(0, bytesRead), () => completed()));
+  }
+  await Promise.all(writes);
+  if (socket.destroyed) throw new Error('the connection closed'); // a write callback runs then too
+}
+
+// 'drain': everything written so far is with the system. A connection that closes first never drains.
+function drained(socket: net.Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.destroyed) return reject(new Error('the connection closed'));
+    const onDrain = (): void => {
+      socket.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      socket.off('drain', onDrain);
+      reject(new Error('the connection closed'));
+    };
+    socket.once('drain', onDrain).once('close', onClose);
+  });
+}
+// #endregion send-file
 
 // #region read-request
 // The request ends at the first LF; one 'data' event may hold part of it, or more than it.

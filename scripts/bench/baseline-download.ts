@@ -3,8 +3,8 @@
 // closes; the client writes everything it receives into a file. What Node itself can do here.
 //   node baseline-download.mjs serve --file FILE [--port 0] [--reuse]   prints "listening on HOST:PORT"
 //   node baseline-download.mjs fetch --port PORT --out FILE [--reuse]    exits 0 once the file is written
-// Without --reuse: streams and pipeline(), as the lesson does, so every chunk is a new Buffer.
-// With --reuse: the same bytes through two (server) or one (client) 64 KiB buffers used again and
+// Without --reuse: streams and pipeline(), as lesson 08 did before issue 16: every chunk a new Buffer.
+// With --reuse (the target's reference): two (server) or one (client) 64 KiB buffers used again and
 // again, so the memory in use cannot grow with the file, whenever the garbage collector runs.
 
 import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';

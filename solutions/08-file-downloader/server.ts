@@ -10,10 +10,9 @@
 // The client's FIN after its last request ends the connection; so do a too-long or cut request.
 
 import { constants, realpathSync, statSync } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { type FileHandle, open, realpath } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import iconv from 'iconv-lite';
@@ -26,6 +25,7 @@ const MAX_REQUEST_BYTES = 1024; // the request line, LF included: a client canno
 const IDLE_TIMEOUT_MS = 30_000; // a client that neither sends nor reads for this long is dropped
 const DISCARD_LIMIT = 64 * 1024; // after answering, how much more of a client's bytes we read and drop
 const MAX_CLIENTS = 100; // connections beyond this are closed at once instead of queueing without limit
+const CHUNK_BYTES = 128 * 1024; // one read from the file; a transfer holds two: fewer trips round the loop than 64 KiB
 // Open without following a final symlink, and without blocking on a FIFO (0 where the OS lacks them).
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
@@ -91,14 +91,17 @@ async function answer(socket: net.Socket, peer: string, request: Buffer | Refusa
     const { size } = await file.stat();
     console.log(`${peer} asked for ${label} (${size} bytes)`);
     socket.write(`OK ${size}\n`);
-    // end: false leaves the socket open for the next answer; the header's SIZE, not the end of
-    // the connection, tells the client where this file stops.
-    if (size > 0) await pipeline(file.createReadStream({ start: 0, end: size - 1 }), socket, { end: false });
-    else await file.close();
+    // No FIN after the file: the header's SIZE, not the end of the connection, tells the client
+    // where this file stops, and the connection stays open for the next request.
+    await sendFile(socket, file, size).finally(() => file.close());
     console.log(`sent ${label} to ${peer}: ${size} bytes`);
     return true;
   } catch (err) {
-    if (!(err instanceof Refusal)) return false; // the transfer broke; the 'error' handler said why
+    // The transfer broke: the 'error' handler says why (a file that shrank is reported there too).
+    if (!(err instanceof Refusal)) {
+      socket.destroy(err as Error);
+      return false;
+    }
     console.log(`refused ${label} to ${peer}: ${err.code}: ${err.message}`);
     socket.write(`ERR ${err.code} ${err.message}\n`);
     // After a line that was too long or cut by FIN we no longer know where a request starts.
@@ -107,6 +110,49 @@ async function answer(socket: net.Socket, peer: string, request: Buffer | Refusa
   }
 }
 // #endregion serve-client
+
+// #region send-file
+// Sends the file's first SIZE bytes through two buffers used in turn: the next chunk is read from
+// the file into one while the other's bytes may still be on their way to the client. A buffer is
+// filled again only once its write has completed (the write callback): until then the system may
+// still be copying from it. This is Python's loop of `f.readinto(buf)` and `sock.sendall(buf)`; it
+// allocates nothing per chunk, so a transfer holds two buffers whatever the file's size.
+async function sendFile(socket: net.Socket, file: FileHandle, size: number): Promise<void> {
+  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  const writes: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  for (let offset = 0, turn = 0; offset < size; turn = 1 - turn) {
+    await writes[turn]; // this buffer's last write has completed: it may be filled again
+    const buffer = buffers[turn]!;
+    const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK_BYTES, size - offset), offset);
+    if (bytesRead === 0) throw new Error(`the file shrank to ${offset} of its ${size} bytes while it was sent`);
+    // Backpressure (背压): the last write() returned false, the socket holds more than it should:
+    // the client reads slower than we read the file. Add nothing until it has passed it all on.
+    // (writableNeedDrain, not write()'s result: 'drain' may have come while we read the file.)
+    if (socket.writableNeedDrain) await drained(socket);
+    if (socket.destroyed) throw new Error('the connection closed');
+    offset += bytesRead;
+    writes[turn] = new Promise((completed) => socket.write(buffer.subarray(0, bytesRead), () => completed()));
+  }
+  await Promise.all(writes);
+  if (socket.destroyed) throw new Error('the connection closed'); // a write callback runs then too
+}
+
+// 'drain': everything written so far is with the system. A connection that closes first never drains.
+function drained(socket: net.Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.destroyed) return reject(new Error('the connection closed'));
+    const onDrain = (): void => {
+      socket.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      socket.off('drain', onDrain);
+      reject(new Error('the connection closed'));
+    };
+    socket.once('drain', onDrain).once('close', onClose);
+  });
+}
+// #endregion send-file
 
 // #region read-request
 // The request ends at the first LF; one 'data' event may hold part of it, or more than it.
