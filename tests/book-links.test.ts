@@ -4,14 +4,14 @@
 // names the file, the line or page, and the link.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
-import { buildBook, lessonPage } from '../scripts/book/build.ts';
-import { checkBookLinks, checkMarkdownLinks } from '../scripts/book/links.ts';
+import { buildBook, lessonPage, lessonPageIn } from '../scripts/book/build.ts';
+import { checkBookLinks, checkLanguageSwitchers, checkMarkdownLinks } from '../scripts/book/links.ts';
 import { loadLessons, REPO_ROOT } from '../scripts/manifest.ts';
-import { withTranslations } from '../scripts/translation.ts';
+import { translationOf, withTranslations } from '../scripts/translation.ts';
 
 const lessons = loadLessons();
 // Each lesson README's links are a rule of the lesson contract (scripts/contract.ts, tests/lessons.test.ts).
@@ -24,21 +24,35 @@ for (const file of markdownFiles) {
   });
 }
 
-it('the book has a page for every lesson, and every link in it resolves offline', (t) => {
-  // Checks the built pages themselves: lesson to lesson, anchors, source pages, the stylesheet, no network.
+it('the book has a page for every lesson in each language, a print view, and every link in it resolves offline', (t) => {
+  // Checks the built pages themselves, English, Chinese and the print views: lesson to lesson, anchors,
+  // source pages, the stylesheet and scripts, no network, and the language switchers' section maps.
   const dir = mkdtempSync(path.join(tmpdir(), 'book-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const book = buildBook(dir);
   assert.deepEqual(book.problems, [], 'what the builder could not resolve');
+  const chineseIndex = existsSync(translationOf(path.join(REPO_ROOT, 'README.md')));
+  assert.equal(book.pages.includes('index.zh-CN.html'), chineseIndex, 'a Chinese index exactly when README.zh-CN.md exists');
+  const prints = ['print.html', 'print.zh-CN.html'].map((page) => readFileSync(path.join(dir, page), 'utf8'));
   for (const lesson of lessons) {
     assert.ok(book.pages.includes(lessonPage(lesson)), `no page for ${lesson.id}`);
+    const translated = existsSync(translationOf(path.join(lesson.dir, 'README.md')));
+    assert.equal(
+      book.pages.includes(lessonPageIn(lesson, 'zh-CN')),
+      translated,
+      `a Chinese page for ${lesson.id} exactly when it is translated`,
+    );
     assert.match(
       readFileSync(path.join(dir, 'index.html'), 'utf8'),
       new RegExp(`href="${lessonPage(lesson)}"`),
       `the index does not link ${lesson.id}`,
     );
+    for (const [i, html] of prints.entries()) {
+      assert.match(html, new RegExp(`<section class="print-lesson" id="${lesson.id}"`), `the print view ${i} does not hold ${lesson.id}`);
+    }
   }
   assert.deepEqual(checkBookLinks(dir, book.pages), []);
+  assert.deepEqual(checkLanguageSwitchers(dir, book.pages), []);
 });
 
 it('a broken link, anchor or line is reported, naming the file and the link', (t) => {

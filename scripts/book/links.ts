@@ -3,7 +3,8 @@
 //   exists, and its #anchor is a heading of that markdown file (ids made as the book makes them) or
 //   a line (#L12) of a source file;
 // - in the built book: every relative href and src leads to a file of the book and its #anchor to an
-//   id in that page, and nothing is loaded from the network.
+//   id in that page, and nothing is loaded from the network; and each language switcher maps the
+//   page's headings one for one onto the other language's page.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -69,6 +70,34 @@ export function checkBookLinks(dir: string, pages: string[]): string[] {
         problems.push(`${page}: link '${link}' names #${decodeURIComponent(fragment)}, which is no id of ${target}`);
       }
     }
+  }
+  return problems;
+}
+
+/** Problems of the language switchers: each page that has one names, for its n-th heading, the n-th heading
+ *  of the other language's page (the ids book.js sends the reader to), and both pages have those ids. */
+export function checkLanguageSwitchers(dir: string, pages: string[]): string[] {
+  const problems: string[] = [];
+  for (const page of pages.filter((p) => p.endsWith('.html'))) {
+    const html = readFileSync(path.join(dir, page), 'utf8');
+    const json = /<script type="application\/json" id="book-page">([\s\S]*?)<\/script>/.exec(html)?.[1];
+    if (json === undefined) {
+      problems.push(`${page}: no page data for book.js`);
+      continue;
+    }
+    const data = JSON.parse(json) as { ids?: string[]; other?: { href: string; ids: string[] } };
+    if (!data.other || !data.ids) continue;
+    const target = path.posix.join(path.posix.dirname(page), decodeURI(data.other.href));
+    if (!existsSync(path.join(dir, target))) {
+      problems.push(`${page}: the language switcher leads to ${target}, which is not in the book`);
+      continue;
+    }
+    const headings = (text: string): string[] =>
+      [...text.matchAll(/<h[1-6]\b[^>]*\sid="([^"]*)"/g)].map(([, id]) => id!.replace(/&amp;/g, '&'));
+    const [own, other] = [headings(html), headings(readFileSync(path.join(dir, target), 'utf8'))];
+    if (data.ids.join('\n') !== own.join('\n')) problems.push(`${page}: the switcher's ids are not the page's headings`);
+    if (data.other.ids.join('\n') !== other.join('\n')) problems.push(`${page}: the switcher's ids are not the headings of ${target}`);
+    if (own.length !== other.length) problems.push(`${page} has ${own.length} headings and ${target} ${other.length}`);
   }
   return problems;
 }

@@ -57,6 +57,11 @@ export function createMarkdown(): MarkdownIt {
     rewrite(tokens[idx]!, 'src', env as PageEnv);
     return renderImage(tokens, idx, options, env, self);
   };
+  // A line break inside a Chinese paragraph is no space: a browser would show one between two characters.
+  rules.softbreak = (tokens, idx, options) => {
+    const around = `${tokens[idx - 1]?.content.slice(-1) ?? ''}${tokens[idx + 1]?.content.charAt(0) ?? ''}`;
+    return /^[\p{Script=Han}\u3000-\u303f\uff00-\uffef]{2}$/u.test(around) ? '' : options.breaks ? '<br>\n' : '\n';
+  };
   // An include marker becomes a caption naming the file, linked to those lines of its source page.
   const renderHtml = rules.html_block!;
   rules.html_block = (tokens, idx, options, env, self) => {
