@@ -209,11 +209,11 @@ Flags go after --: before it, npm takes them for itself.`,
   ),
   'lesson.run.notPrinted': m(
     (p: { role: string; what: string; seconds: number }) => `${p.role} did not print ${p.what} within ${p.seconds} s`,
-    (p) => `${p.role} 在 ${p.seconds} 秒内没有打印${p.what}`,
+    (p) => `${p.role} 在 ${p.seconds} 秒内没有打印 ${p.what}`,
   ),
   'lesson.run.exitedBefore': m(
     (p: { role: string; how: string; what: string }) => `${p.role} ${p.how} before printing ${p.what}`,
-    (p) => `${p.role} 在打印${p.what}之前就${p.how}`,
+    (p) => `${p.role} 在打印 ${p.what} 之前就${p.how}`,
   ),
   'lesson.run.cannotStart': m(
     (p: { error: string }) => `lesson: could not start a program: ${p.error}`,
@@ -250,6 +250,50 @@ Flags go after --: before it, npm takes them for itself.`,
   ),
 
   // ---- npm run grade (scripts/grade.ts) ----
+  'grade.usage': m(
+    (p: { cores: number }) => `usage: npm run grade -- LESSON FOLDER... [options]
+       npm run grade -- --lesson all FOLDER... [options]
+FOLDER is one student's folder (the lesson's programs, or programs.json naming a command per role)
+or a folder of student folders. LESSON is its full name, number (04) or slug (tcp-server).
+options:
+  --lesson NAME          the lesson, instead of the first argument; "all": every lesson, for every student
+  --assignment KIND      exercise (default): the student changed the lesson's programs; the exercise's tests
+                         score, and each lesson test they break costs points. port: the student wrote the
+                         programs from scratch (any language); the lesson's tests score
+  --rubric FILE.json     points per test or group, the regression penalty, the assignment (over the manifest's)
+  --with-reference ROLE  a role the folder lacks runs the lesson's own program (repeat, or ROLE,ROLE; all)
+  --min-score N          exit 1 when any score is below N (0-100), for a class's CI
+  --jobs N               folders graded at once (default: the number of cores, ${p.cores})
+  --report DIR           write grade-report.json and grade-report.csv into DIR (made if need be)
+                         (default: the current folder, when more than one folder is graded)
+  --timeout S            stop the tests of one folder after S seconds (default 180)
+  --format F             also write F into the report folder: gradescope, exercism or junit (repeatable)
+  --shard K/N            grade only part K of N of the submissions (merge the parts' reports with
+                         npm run grade -- merge REPORT...)
+  --only NAME            run only the test named NAME (repeatable)
+  --lang en|zh           the language of the messages (default: from LC_ALL, LC_MESSAGES or LANG)
+  --help`,
+    (p) => `用法：npm run grade -- 课 文件夹... [选项]
+       npm run grade -- --lesson all 文件夹... [选项]
+文件夹是一个学生的文件夹（本课的程序，或者为每个角色指定一条命令的 programs.json），
+或者一个装着许多学生文件夹的文件夹。课可以写全名、编号（04）或简称（tcp-server）。
+选项：
+  --lesson NAME          指定课，代替第一个参数；"all"：每一课，每一个学生
+  --assignment KIND      exercise（默认）：学生修改了本课的程序；练习的测试计分，
+                         每弄坏一个本课的测试就扣分。port：学生从头写出这些程序（任何语言）；本课的测试计分
+  --rubric FILE.json     每个测试或每组测试的分值、回归的扣分、作业类型（覆盖课程清单里的设置）
+  --with-reference ROLE  文件夹里缺少的角色改用本课自己的程序（可重复，或写成 ROLE,ROLE；all 表示全部）
+  --min-score N          任何一个分数低于 N（0-100）时以 1 退出，供班级的 CI 使用
+  --jobs N               同时评分的文件夹个数（默认：CPU 核数，${p.cores}）
+  --report DIR           把 grade-report.json 和 grade-report.csv 写到 DIR（需要时创建）
+                         （默认：评分的文件夹多于一个时，写到当前文件夹）
+  --timeout S            一个文件夹的测试运行 S 秒后停止（默认 180）
+  --format F             另外把 F 写到报告文件夹：gradescope、exercism 或 junit（可重复）
+  --shard K/N            只给 N 份提交中的第 K 份评分（用 npm run grade -- merge REPORT... 合并各份的报告）
+  --only NAME            只运行名为 NAME 的测试（可重复）
+  --lang en|zh           消息的语言（默认：由 LC_ALL、LC_MESSAGES 或 LANG 决定）
+  --help`,
+  ),
   'grade.giveLesson': {
     en: 'give a lesson and at least one folder (npm run grade -- --help)',
     zh: '请给出一课和至少一个文件夹（npm run grade -- --help）',
@@ -357,13 +401,13 @@ Flags go after --: before it, npm takes them for itself.`,
   'advice.busy': m(
     (p: { busy: string; who: string; seconds: string; what: string; file: string }) =>
       `${p.busy} kept the CPU busy while ${p.who} waited ${p.seconds} for ${p.what} — look for a loop in ${p.file} that never waits for the network.`,
-    (p) => `${p.who} 等待${p.what}的 ${p.seconds} 里，${p.busy} 一直占着 CPU——找一找 ${p.file} 里从不等待网络的循环。`,
+    (p) => `${p.who} 等待 ${p.what} 的 ${p.seconds} 里，${p.busy} 一直占着 CPU——找一找 ${p.file} 里从不等待网络的循环。`,
   ),
   'advice.peerRunning': m(
     (p: { who: string; what: string | undefined; seconds: string; peer: string; file: string }) =>
       `${p.who} did not print ${p.what} within ${p.seconds} while ${p.peer} still ran: did ${p.file} answer? Compare both programs' output with "What the programs print" in the lesson's README.`,
     (p) =>
-      `${p.peer} 还在运行，${p.who} 却在 ${p.seconds} 内没有打印${p.what}：${p.file} 回答了吗？把两个程序的输出和本课 README 中的“程序打印什么”比较一下。`,
+      `${p.peer} 还在运行，${p.who} 却在 ${p.seconds} 内没有打印 ${p.what}：${p.file} 回答了吗？把两个程序的输出和本课 README 中的“程序打印什么”比较一下。`,
   ),
   'advice.wrongPort': {
     en: 'It must bind the port given by --port and print that port in its ready line.',
@@ -387,17 +431,17 @@ Flags go after --: before it, npm takes them for itself.`,
   'advice.exitedWaiting': m(
     (p: { who: string; actual: string | undefined; what: string | undefined }) =>
       `${p.who} ended (${p.actual}) while the test waited for ${p.what} — its stderr below says why.`,
-    (p) => `测试还在等待${p.what}时，${p.who} 就结束了（${p.actual}）——下面它的 stderr 说明了原因。`,
+    (p) => `测试还在等待 ${p.what} 时，${p.who} 就结束了（${p.actual}）——下面它的 stderr 说明了原因。`,
   ),
   'advice.exitedEarly': m(
     (p: { who: string; actual: string | undefined; what: string | undefined }) =>
       `${p.who} ended (${p.actual}) before printing ${p.what} — its stderr below says why.`,
-    (p) => `${p.who} 在打印${p.what}之前就结束了（${p.actual}）——下面它的 stderr 说明了原因。`,
+    (p) => `${p.who} 在打印 ${p.what} 之前就结束了（${p.actual}）——下面它的 stderr 说明了原因。`,
   ),
   'advice.wrongOutput': m(
     (p: { who: string; what: string | undefined; seconds: string }) =>
       `${p.who} did not print ${p.what} within ${p.seconds} — compare its output with "What the programs print" in the lesson's README.`,
-    (p) => `${p.who} 在 ${p.seconds} 内没有打印${p.what}——把它的输出和本课 README 中的“程序打印什么”比较一下。`,
+    (p) => `${p.who} 在 ${p.seconds} 内没有打印 ${p.what}——把它的输出和本课 README 中的“程序打印什么”比较一下。`,
   ),
   'advice.wrongExitCode': m(
     (p: { who: string; expected: string | undefined; actual: string | undefined }) =>
@@ -421,10 +465,10 @@ Flags go after --: before it, npm takes them for itself.`,
   'advice.timedOutFrom': m(
     (p: { seconds: string; what: string | undefined; who: string }) =>
       `Nothing happened within ${p.seconds} while the test waited for ${p.what} from ${p.who}.`,
-    (p) => `测试等待 ${p.who} 的${p.what}，${p.seconds} 内什么也没有发生。`,
+    (p) => `测试等待 ${p.who} 的 ${p.what}，${p.seconds} 内什么也没有发生。`,
   ),
   'advice.timedOut': m(
     (p: { seconds: string; what: string | undefined }) => `Nothing happened within ${p.seconds} while the test waited for ${p.what}.`,
-    (p) => `测试等待${p.what}，${p.seconds} 内什么也没有发生。`,
+    (p) => `测试等待 ${p.what}，${p.seconds} 内什么也没有发生。`,
   ),
 });
