@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
 import { knownBadProblems, RULES, readKnownBad, solutionProblems, untouchedProblems } from './contract.ts';
+import { t } from './i18n/index.ts';
 import { writeTable } from './lesson-table.ts';
 import { findLesson, type Lesson, loadCourse, REPO_ROOT } from './manifest.ts';
 
@@ -49,10 +50,10 @@ const broken = lesson ? undefined : findLesson(course.broken, name);
 if (!lesson && !broken)
   usageError(
     'check',
-    `unknown lesson '${name}'; the lessons are: ${[...course.lessons, ...course.broken]
-      .map((l) => l.id)
-      .sort()
-      .join(', ')}`,
+    t('usage.unknownLesson', {
+      name,
+      lessons: [...course.lessons, ...course.broken].map((l) => l.id).sort(),
+    }),
   );
 
 let failed = 0;

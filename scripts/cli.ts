@@ -1,6 +1,7 @@
 // Command-line helpers shared by the repository's own commands (lesson, grade, test, book).
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { t } from './i18n/index.ts';
 
 /** One line on stderr, prefixed by the command, and exit 2: the contract for a wrong invocation. */
 export function usageError(command: string, text: string): never {
@@ -29,7 +30,6 @@ export function exitQuietlyOnClosedStdout(): void {
 export function wholeNumber(command: string, flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max)
-    usageError(command, `${flag} must be a whole number from ${min} to ${max}, not '${text}'`);
+  if (!/^\d+$/.test(text) || value < min || value > max) usageError(command, t('usage.wholeNumber', { flag, min, max, text }));
   return value;
 }

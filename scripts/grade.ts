@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError, wholeNumber } from './cli.ts';
 import { emptyGrade, findSubmissions, type Grade, type GradeOptions, gradeAll, lessonsFor, pointsProblems, Staging } from './grader.ts';
+import { localizedLesson, setLanguage, t } from './i18n/index.ts';
 import { findLesson, type Grading, loadCourse, nearest, readRubric } from './manifest.ts';
 import { recordWork, workFolder } from './progress.ts';
 import { parseFormats, writeFormats } from './report/formats.ts';
@@ -16,28 +17,6 @@ import { mergeCommand } from './report/merge.ts';
 import type { Assignment, Report } from './report/model.ts';
 import { gradingKey, parseShard, shardOf } from './report/shard.ts';
 import { stopTestRuns } from './results.ts';
-
-const USAGE = `usage: npm run grade -- LESSON FOLDER... [options]
-       npm run grade -- --lesson all FOLDER... [options]
-FOLDER is one student's folder (the lesson's programs, or programs.json naming a command per role)
-or a folder of student folders. LESSON is its full name, number (04) or slug (tcp-server).
-options:
-  --lesson NAME          the lesson, instead of the first argument; "all": every lesson, for every student
-  --assignment KIND      exercise (default): the student changed the lesson's programs; the exercise's tests
-                         score, and each lesson test they break costs points. port: the student wrote the
-                         programs from scratch (any language); the lesson's tests score
-  --rubric FILE.json     points per test or group, the regression penalty, the assignment (over the manifest's)
-  --with-reference ROLE  a role the folder lacks runs the lesson's own program (repeat, or ROLE,ROLE; all)
-  --min-score N          exit 1 when any score is below N (0-100), for a class's CI
-  --jobs N               folders graded at once (default: the number of cores, ${os.availableParallelism()})
-  --report DIR           write grade-report.json and grade-report.csv into DIR (made if need be)
-                         (default: the current folder, when more than one folder is graded)
-  --timeout S            stop the tests of one folder after S seconds (default 180)
-  --format F             also write F into the report folder: gradescope, exercism or junit (repeatable)
-  --shard K/N            grade only part K of N of the submissions (merge the parts' reports with
-                         npm run grade -- merge REPORT...)
-  --only NAME            run only the test named NAME (repeatable)
-  --help`;
 
 exitQuietlyOnClosedStdout();
 if (process.argv[2] === 'merge') process.exit(mergeCommand(process.argv.slice(3)));
@@ -55,32 +34,37 @@ const { values, positionals } = parseCommandLine('grade', {
     format: { type: 'string', multiple: true },
     shard: { type: 'string' },
     only: { type: 'string', multiple: true },
+    lang: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
+try {
+  setLanguage(values.lang);
+} catch (err) {
+  usageError('grade', (err as Error).message);
+}
 if (values.help) {
-  console.log(USAGE);
+  console.log(t('grade.usage', { cores: os.availableParallelism() }));
   process.exit(0);
 }
 const lessonName = values.lesson ?? positionals.shift();
-if (lessonName === undefined || positionals.length === 0)
-  usageError('grade', 'give a lesson and at least one folder (npm run grade -- --help)');
+if (lessonName === undefined || positionals.length === 0) usageError('grade', t('grade.giveLesson'));
 const course = loadCourse();
 const lessons =
   lessonsFor(lessonName) ??
   usageError(
     'grade',
     findLesson(course.broken, lessonName)?.problem ??
-      `unknown lesson '${lessonName}'; the lessons are: ${course.lessons.map((l) => l.id).join(', ')}, or all`,
+      t('usage.unknownLesson', { name: lessonName, lessons: course.lessons.map((l) => l.id), orAll: true }),
   );
-if (lessonName === 'all') for (const broken of course.broken) console.error(`grade: skipped, broken: ${broken.problem}`);
+if (lessonName === 'all') for (const broken of course.broken) console.error(t('grade.skippedBroken', broken));
 const minScore = wholeNumber('grade', '--min-score', values['min-score'], 0, 100);
 const jobs = wholeNumber('grade', '--jobs', values.jobs, 1, 64);
 const timeoutS = wholeNumber('grade', '--timeout', values.timeout, 1, 3600);
 const formats = orUsageError(() => parseFormats(values.format));
 const shard = values.shard === undefined ? undefined : orUsageError(() => parseShard(values.shard!));
 if (values.assignment !== undefined && values.assignment !== 'exercise' && values.assignment !== 'port')
-  usageError('grade', `--assignment must be exercise or port, not '${values.assignment}'`);
+  usageError('grade', t('grade.assignment', { value: values.assignment }));
 const assignment = values.assignment as Assignment | undefined;
 let rubric: Grading | undefined;
 if (values.rubric !== undefined) {
@@ -89,18 +73,14 @@ if (values.rubric !== undefined) {
   } catch (err) {
     usageError('grade', (err as Error).message);
   }
-  if (rubric.points && lessons.length > 1)
-    usageError('grade', `${values.rubric}: /points: a rubric with points is for one lesson, not all`);
+  if (rubric.points && lessons.length > 1) usageError('grade', t('grade.rubricOneLesson', { file: values.rubric }));
 }
 const withReference = (values['with-reference'] ?? []).flatMap((roles) => roles.split(',')).map((role) => role.trim());
 const roles = new Set(lessons.flatMap((l) => l.programs.map((p) => p.role)));
 for (const role of withReference) {
   if (role !== 'all' && !roles.has(role)) {
     const near = nearest(role, roles);
-    usageError(
-      'grade',
-      `--with-reference: '${role}' is no role${near ? ` (did you mean '${near}'?)` : ` (the roles are: ${[...roles].join(', ')}, or all)`}`,
-    );
+    usageError('grade', t('grade.noRole', { role, near, roles: [...roles] }));
   }
 }
 if (lessons.length === 1) {
@@ -152,20 +132,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-    console.error(`grade: ${name}: stopped; writing what was graded so far`);
+    console.error(t('grade.stopped', { signal: name }));
     finish(report(true, `the grading was stopped (${name})`));
     process.exit(130); // the exit handler removes the staging folder and what runs from it
   });
 }
 process.on('uncaughtException', (err) => {
-  console.error(`grade: the grader failed: ${err.stack ?? err.message}`);
+  console.error(t('grade.failed', { error: err.stack ?? err.message }));
   if (!stopping) finish(report(true, `the grader failed: ${err.message}`));
   process.exit(1);
 });
 
-console.error(
-  `grading ${submissions.length} folder${single ? '' : 's'} (${jobs ?? Math.min(os.availableParallelism(), submissions.length)} at a time)`,
-);
+console.error(t('grade.grading', { count: submissions.length, jobs: jobs ?? Math.min(os.availableParallelism(), submissions.length) }));
 await gradeAll(submissions, staging, {
   ...options,
   ...(jobs ? { jobs } : {}),
@@ -184,7 +162,7 @@ else printTable(final.grades);
 finish(final);
 const below = final.grades.filter((g) => minScore !== undefined && g.score < minScore);
 if (below.length > 0) {
-  console.error(`grade: ${below.length} score${below.length === 1 ? ' is' : 's are'} below --min-score ${minScore}`);
+  console.error(t('grade.belowMin', { count: below.length, min: minScore }));
   process.exitCode = 1;
 }
 
@@ -195,7 +173,7 @@ function finish(result: Report): void {
     writeReports(reportDir, result);
     for (const file of writeFormats(result, reportDir, formats)) console.log(`format: ${path.relative(process.cwd(), file) || file}`);
   } catch (err) {
-    console.error(`grade: could not write the report to ${reportDir}: ${(err as Error).message}`);
+    console.error(t('grade.cannotWrite', { dir: reportDir, error: (err as Error).message }));
     process.exitCode = 1;
   }
 }
@@ -203,9 +181,8 @@ function finish(result: Report): void {
 function summary(grade: Grade): string {
   if (grade.status === 'missing' || grade.status === 'did-not-start' || grade.status === 'error')
     return `${grade.status}: ${grade.reason?.split('\n')[0] ?? ''}`;
-  const regressions =
-    grade.regressions.length > 0 ? `, ${grade.regressions.length} regression${grade.regressions.length === 1 ? '' : 's'}` : '';
-  return `${grade.score}${grade.status === 'partial' ? ' (partial)' : ''}${regressions} in ${grade.seconds} s`;
+  const regressions = grade.regressions.length;
+  return t('grade.summary', { score: grade.score, partial: grade.status === 'partial', regressions, seconds: grade.seconds });
 }
 
 function exerciseCell(grade: Grade): string {
@@ -216,11 +193,13 @@ function printDetails(grade: Grade): void {
   console.log(`\n${grade.student} — ${grade.lesson} (${grade.assignment})`);
   if (grade.roles.length > 0)
     console.log(
-      `  programs: ${grade.roles.map((r) => `${r.role} = ${r.program}${r.from === 'reference' ? " (the lesson's)" : ''}`).join(', ')}`,
+      t('grade.programs', {
+        programs: grade.roles.map((r) => `${r.role} = ${r.program}${r.from === 'reference' ? t('grade.lessonsOwn') : ''}`).join(', '),
+      }),
     );
   if (grade.reason) console.log(`${indent(`${grade.status}: ${grade.reason}`, 2)}`);
   const notRun = grade.tests.filter((t) => t.status === 'not-run');
-  if (notRun.length > 0) console.log(`  not run: ${notRun.length} tests (${notRun[0]!.message?.replace(/^not run: /, '')})`);
+  if (notRun.length > 0) console.log(t('grade.notRun', { count: notRun.length, why: notRun[0]!.message?.replace(/^not run: /, '') }));
   for (const test of grade.tests) {
     if (test.status === 'not-run') continue;
     const status = test.status === 'pass' ? 'pass' : test.status.toUpperCase();
@@ -234,28 +213,27 @@ function printDetails(grade: Grade): void {
           : 'note';
     console.log(`  ${status}  [${test.suite}, ${counts}] ${test.name}`);
     if (test.status === 'pass') continue;
-    if (test.checks) console.log(indent(`checks: ${test.checks}`, 8));
+    if (test.checks) console.log(indent(`${t('grade.label.checks')}${test.checks}`, 8));
     if (test.message) console.log(indent(test.message, 8));
-    if (test.command) console.log(indent(`command: ${test.command}`, 8));
-    if (test.input) console.log(indent(`input: ${JSON.stringify(test.input)}`, 8));
-    if (test.output) console.log(`${indent('output:', 8)}\n${indent(test.output, 10)}`);
+    if (test.command) console.log(indent(`${t('grade.label.command')}${test.command}`, 8));
+    if (test.input) console.log(indent(`${t('grade.label.input')}${JSON.stringify(test.input)}`, 8));
+    if (test.output) console.log(`${indent(t('grade.label.output'), 8)}\n${indent(test.output, 10)}`);
   }
-  const regressions = grade.regressions.length;
-  const exercise = grade.exerciseDone === null ? '' : `exercise ${grade.exerciseDone ? 'done' : 'not done'}, `;
+  const { score, assignment, points, maxPoints, exerciseDone, seconds, status } = grade;
   console.log(
-    `\nscore: ${grade.score} (${grade.assignment}: ${grade.points} of ${grade.maxPoints} points, ${exercise}${regressions} regression${regressions === 1 ? '' : 's'}, ${grade.seconds} s)${grade.status === 'graded' ? '' : ` — ${grade.status}`}`,
+    t('grade.score', { score, assignment, points, maxPoints, exerciseDone, regressions: grade.regressions.length, seconds, status }),
   );
   const lesson = lessons.find((l) => l.id === grade.lesson)!;
   if (grade.status === 'missing' || path.resolve(grade.folder) !== workFolder(lesson)) return;
   // The student's own work folder: remember the grade, and show the hints earned so far.
-  const { hints, solution } = recordWork(lesson, grade);
+  const { hints, solution } = recordWork(localizedLesson(lesson), grade);
   if (solution) {
     // The solution holds only the files the exercise changes: compare those.
     const work = path.relative(process.cwd(), grade.folder);
     const diffs = lesson.exercise.files.map((file) => `diff -u ${path.join(work, file)} ${path.join(solution, file)}`);
-    console.log(`\nThe exercise passes. Compare with the reference solution: ${diffs.join('; ')}`);
+    console.log(t('grade.passes', { diffs }));
   }
-  hints.forEach((hint, i) => console.log(`${i === 0 ? '\n' : ''}hint ${i + 1} of ${lesson.exercise.hints.length}: ${hint}`));
+  hints.forEach((hint, i) => console.log(`${i === 0 ? '\n' : ''}${t('grade.hint', { n: i + 1, of: lesson.exercise.hints.length, hint })}`));
 }
 
 function printTable(all: Grade[]): void {
@@ -309,7 +287,11 @@ function writeReports(dir: string, result: Report): void {
   );
   writeFileSync(csv, `student,lesson,assignment,status,score,exercise done,regressions,seconds,failed tests,reason\n${rows.join('\n')}\n`);
   console.log(
-    `\nreports${result.partial ? ' (partial)' : ''}: ${path.relative(process.cwd(), json) || json}, ${path.relative(process.cwd(), csv) || csv}`,
+    t('grade.reports', {
+      partial: result.partial,
+      json: path.relative(process.cwd(), json) || json,
+      csv: path.relative(process.cwd(), csv) || csv,
+    }),
   );
 }
 

@@ -5,6 +5,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { t } from './i18n/index.ts';
 import {
   COMMANDS_FILE,
   findLesson,
@@ -621,56 +622,53 @@ export function explain(result: TestResult, lesson: Lesson, commands = new Map<s
 
 /** What to look at, chosen by the kind of failure the harness reported (none for a plain assertion). */
 function advice(result: TestResult, lesson: Lesson, commands: Map<string, string[]>): string | undefined {
-  if (result.timeLimitMs !== undefined)
-    return 'The tests were stopped at the time limit — does a program wait for input or a connection for ever?';
+  if (result.timeLimitMs !== undefined) return t('advice.timeLimit');
   const failure = result.failure;
   if (!failure) return undefined;
   const file = failure.program;
   // A programs.json command is named by its own file (server.py): find its role by the command.
   const commanded = [...commands].find(([, command]) => failure.command && command.every((arg, i) => failure.command![i] === arg));
   const role = lesson.programs.find((p) => p.file === file || p.file === commanded?.[0])?.role;
-  const who = role ? `the ${role} (${file})` : (file ?? 'the program');
-  const seconds = `${(failure.waitedMs ?? 0) / 1000} s`;
+  const who = role ? t('advice.who', { role, file }) : (file ?? t('advice.theProgram'));
+  const seconds = t('advice.seconds', { seconds: (failure.waitedMs ?? 0) / 1000 });
   const name = (program: string): string => {
     const found = lesson.programs.find((p) => p.file === program || commands.get(p.file)?.some((arg) => arg === program));
-    return found ? `the ${found.role} (${program})` : program;
+    return found ? t('advice.who', { role: found.role, file: program }) : program;
   };
   const waiting = failure.kind === 'wrong-output' || failure.kind === 'timed-out' || failure.kind === 'no-ready-line';
   // While one program waited, another looped on the CPU or stayed silent: the advice names that one.
   if (waiting && failure.busy?.length)
-    return `${name(failure.busy[0]!)} kept the CPU busy while ${who} waited ${seconds} for ${failure.what ?? 'it'} — look for a loop in ${failure.busy[0]} that never waits for the network.`;
+    return t('advice.busy', { busy: name(failure.busy[0]!), who, seconds, what: failure.what ?? t('advice.it'), file: failure.busy[0]! });
   const listener = lesson.programs.find((p) => p.file === file || p.file === commanded?.[0])?.listens;
   if (failure.kind === 'wrong-output' && !listener && failure.running?.length)
-    return `${who} did not print ${failure.what} within ${seconds} while ${name(failure.running[0]!)} still ran: did ${failure.running[0]} answer? Compare both programs' output with "What the programs print" in the lesson's README.`;
+    return t('advice.peerRunning', { who, what: failure.what, seconds, peer: name(failure.running[0]!), file: failure.running[0]! });
   switch (failure.kind) {
     case 'wrong-port':
-      return 'It must bind the port given by --port and print that port in its ready line.';
+      return t('advice.wrongPort');
     case 'flooded':
-      return 'It printed far more than the lesson asks for and was stopped — look for a loop that prints without waiting.';
+      return t('advice.flooded');
     case 'left-process':
-      return 'It started a process and exited without stopping it.';
+      return t('advice.leftProcess');
     case 'did-not-start':
-      return `${who} did not start — its stderr below says why (a syntax error, a missing module, or a command that is not installed?).`;
+      return t('advice.didNotStart', { who });
     case 'no-ready-line':
-      return `${who} printed no ready line within ${seconds} — does it print \`listening on HOST:PORT\` after binding \`--port\`?`;
+      return t('advice.noReadyLine', { who, seconds });
     case 'exited-early':
       return failure.waitedOnPeer
-        ? `${who} ended (${failure.actual}) while the test waited for ${failure.what} — its stderr below says why.`
-        : `${who} ended (${failure.actual}) before printing ${failure.what} — its stderr below says why.`;
+        ? t('advice.exitedWaiting', { who, actual: failure.actual, what: failure.what })
+        : t('advice.exitedEarly', { who, actual: failure.actual, what: failure.what });
     case 'wrong-output':
-      return `${who} did not print ${failure.what} within ${seconds} — compare its output with "What the programs print" in the lesson's README.`;
+      return t('advice.wrongOutput', { who, what: failure.what, seconds });
     case 'wrong-exit-code':
-      return `${who} should exit with code ${failure.expected} but ${failure.actual} — a wrong flag exits 2 and an error the user caused exits 1, each with one line on stderr.`;
+      return t('advice.wrongExitCode', { who, expected: failure.expected, actual: failure.actual });
     case 'wrong-stderr':
-      return `${who} printed ${failure.actual} lines on stderr — one clear line, no stack trace (catch the error and print its meaning).`;
+      return t('advice.wrongStderr', { who, actual: failure.actual });
     case 'wrong-error-line':
-      return `${who}'s error line does not say what the test expects (${failure.expected}).`;
+      return t('advice.wrongErrorLine', { who, expected: failure.expected });
     case 'refused':
-      return 'Nothing accepted the connection on the port of the ready line — does it print the port it really bound?';
+      return t('advice.refused');
     case 'timed-out':
-      return file
-        ? `Nothing happened within ${seconds} while the test waited for ${failure.what} from ${who}.`
-        : `Nothing happened within ${seconds} while the test waited for ${failure.what}.`;
+      return file ? t('advice.timedOutFrom', { seconds, what: failure.what, who }) : t('advice.timedOut', { seconds, what: failure.what });
     default:
       return unknownKind(failure.kind);
   }

@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
+import { languageArgs, localizedCourse, t, takeLanguage } from './i18n/index.ts';
 import { type Course, findLesson, type Lesson, loadCourse, type Program, programPath, REPO_ROOT } from './manifest.ts';
 import { type FlagTable, LESSON_FLAGS, programFlags, swallowedFlags, swallowedMessage } from './npm-flags.ts';
 import { workFolder, workStatus } from './progress.ts';
@@ -36,31 +37,23 @@ const FAILED_PARTNER_GRACE_MS = 500; // ... after they failed: it is waiting for
 const COLOURS = [36, 35, 33, 32, 34]; // cyan, magenta, yellow, green, blue: one per role
 const USE_COLOUR = process.stdout.isTTY === true && !process.env.NO_COLOR;
 
-const USAGE = `usage: npm run lesson [LESSON [ROLE]] [-- OPTIONS]
-  npm run lesson                                   list the lessons
-  npm run lesson 04-tcp-server                     run all of its programs; type into the interactive one
-  npm run lesson 04-tcp-server -- --demo           feed the lesson's scripted input instead (also when stdin is not a terminal)
-  npm run lesson 04-tcp-server server -- --port 7788   run one program with its own flags
-  npm run lesson 04-tcp-server -- --exercise       copy its programs to work/04-tcp-server/ for the exercise
-  npm run lesson 04-tcp-server -- --watch          grade work/04-tcp-server/ now and again on every save
-  npm run lesson 04-tcp-server -- --reset          copy the lesson's programs again, keeping the old folder as a backup
-LESSON is the full name, its number (04) or its slug (tcp-server), or the path of a program
-(lessons/04-tcp-server/server.ts, work/04-tcp-server/server.ts) to run that file as its role.
-options for a whole lesson: --demo, --host HOST, --encoding NAME (passed to every program),
-  --exercise, --watch (--poll: check for changes every second instead of waiting for file events), --reset, --help
-Flags go after --: before it, npm takes them for itself.`;
-
 exitQuietlyOnClosedStdout();
 const children = new Set<Child>();
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
 
-async function main(args: string[]): Promise<void> {
-  const course = loadCourse();
+async function main(given: string[]): Promise<void> {
+  let args: string[] = [];
+  try {
+    args = takeLanguage(given);
+  } catch (err) {
+    usageError('lesson', (err as Error).message);
+  }
+  const course = localizedCourse(loadCourse());
   const { lessons } = course;
   const positionals = args.filter((arg, i) => !arg.startsWith('-') && args.slice(0, i).every((a) => !a.startsWith('-')));
   const [name] = positionals;
   if (name === undefined) {
-    if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
+    if (args.includes('--help') || args.includes('-h')) console.log(t('lesson.usage'));
     else listLessons(course);
     return;
   }
@@ -68,9 +61,8 @@ async function main(args: string[]): Promise<void> {
   const lesson = byPath?.lesson ?? findLesson(lessons, name);
   if (!lesson) {
     const broken = findLesson(course.broken, name);
-    if (!broken && byPath === null)
-      usageError('lesson', `${name} is not a program of a lesson; run one by its lesson and role: npm run lesson 04-tcp-server server`);
-    usageError('lesson', broken ? broken.problem : `unknown lesson '${name}'; the lessons are: ${lessons.map((l) => l.id).join(', ')}`);
+    if (!broken && byPath === null) usageError('lesson', t('lesson.notAProgram', { name }));
+    usageError('lesson', broken ? broken.problem : t('usage.unknownLesson', { name, lessons: lessons.map((l) => l.id) }));
   }
   const roleGiven = byPath ? undefined : positionals[1];
   const named = byPath?.program ?? lesson.programs.find((p) => p.role === roleGiven);
@@ -81,7 +73,7 @@ async function main(args: string[]): Promise<void> {
   if (byPath) return runOne(lesson, byPath.program, args.slice(1), byPath.file);
   if (roleGiven !== undefined) {
     if (!named)
-      usageError('lesson', `unknown role '${roleGiven}' in ${lesson.id}; its roles are: ${lesson.programs.map((p) => p.role).join(', ')}`);
+      usageError('lesson', t('lesson.unknownRole', { role: roleGiven, lesson: lesson.id, roles: lesson.programs.map((p) => p.role) }));
     return runOne(lesson, named, args.slice(2));
   }
   const { values } = parseCommandLine('lesson', {
@@ -97,7 +89,7 @@ async function main(args: string[]): Promise<void> {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) return console.log(USAGE);
+  if (values.help) return console.log(t('lesson.usage'));
   if (values.reset) return resetExercise(lesson);
   if (values.exercise) return startExercise(lesson);
   if (values.watch || values.poll) return watchExercise(lesson, values.poll);
@@ -129,19 +121,21 @@ function findByPath(lessons: Lesson[], name: string): { lesson: Lesson; program:
 }
 
 function listLessons({ lessons, broken }: Course): void {
-  console.log('Lessons (run one with: npm run lesson NN):\n');
+  console.log(t('lesson.list'));
   const entries = [...lessons, ...broken].sort((a, b) => a.id.localeCompare(b.id));
   for (const lesson of entries) {
     if (!('programs' in lesson)) {
-      console.log(`  ${lesson.id}  BROKEN: ${lesson.problem}\n`);
+      console.log(t('lesson.list.broken', lesson));
       continue;
     }
     console.log(`  ${lesson.id}  ${lesson.title}`);
     console.log(`      ${lesson.summary}`);
-    console.log(`      programs: ${lesson.programs.map((p) => `${p.role} (${p.file})`).join(', ')}`);
-    console.log(`      ports: ${lesson.ports.map((p) => `${p.note} ${p.section}`).join('; ')}`);
+    console.log(t('lesson.list.programs', { programs: lesson.programs.map((p) => `${p.role} (${p.file})`).join(', ') }));
+    console.log(t('lesson.list.ports', { ports: lesson.ports.map((p) => `${p.note} ${p.section}`).join('; ') }));
     const work = workStatus(lesson);
-    console.log(`      exercise: ${work ?? `${lesson.exercise.title} (start it with: npm run lesson ${lesson.id} -- --exercise)`}\n`);
+    console.log(
+      t('lesson.list.exercise', { status: work ?? t('lesson.list.startExercise', { title: lesson.exercise.title, id: lesson.id }) }),
+    );
   }
 }
 
@@ -150,23 +144,18 @@ function startExercise(lesson: Lesson): void {
   const dir = workFolder(lesson);
   const where = shown(dir);
   if (existsSync(dir)) {
-    console.log(
-      `${where} already exists; your work there is kept (npm run lesson ${lesson.id} -- --reset starts again, keeping a backup).`,
-    );
+    console.log(t('lesson.exercise.exists', { where, id: lesson.id }));
   } else {
     copyLesson(lesson, dir);
-    console.log(`Copied the programs of ${lesson.id} to ${where}/.`);
+    console.log(t('lesson.exercise.copied', { id: lesson.id, where }));
   }
   explainExercise(lesson, where);
 }
 
 function explainExercise(lesson: Lesson, where: string): void {
-  console.log(
-    `\nExercise: ${lesson.exercise.title}\n  ${lesson.exercise.summary}\n  Edit: ${lesson.exercise.files.map((f) => path.join(where, f)).join(', ')}`,
-  );
-  console.log(
-    `\nGrade your work (each failure of the same exercise test shows one more hint):\n  npm run lesson ${lesson.id} -- --watch    (again on every save)\n  npm run grade -- ${lesson.id} ${where}`,
-  );
+  const { title, summary } = lesson.exercise;
+  console.log(t('lesson.exercise.explain', { title, summary, files: lesson.exercise.files.map((f) => path.join(where, f)).join(', ') }));
+  console.log(t('lesson.exercise.grade', { id: lesson.id, where }));
 }
 
 /** --reset: the work folder moves aside as a backup, and the lesson's programs are copied again. */
@@ -177,13 +166,13 @@ function resetExercise(lesson: Lesson): void {
     try {
       renameSync(dir, backup);
     } catch (err) {
-      console.error(`lesson: could not move ${shown(dir)} aside: ${(err as Error).message} (is a program still running from it?)`);
+      console.error(t('lesson.reset.cannotMove', { where: shown(dir), error: (err as Error).message }));
       process.exit(1);
     }
-    console.log(`Moved your work to ${shown(backup)}/ (a backup: nothing is deleted).`);
+    console.log(t('lesson.reset.moved', { backup: shown(backup) }));
   }
   copyLesson(lesson, dir);
-  console.log(`Copied the programs of ${lesson.id} to ${shown(dir)}/ again.`);
+  console.log(t('lesson.exercise.copiedAgain', { id: lesson.id, where: shown(dir) }));
   explainExercise(lesson, shown(dir));
 }
 
@@ -196,7 +185,7 @@ async function watchExercise(lesson: Lesson, poll: boolean): Promise<void> {
   const dir = workFolder(lesson);
   const where = shown(dir);
   if (!existsSync(dir)) {
-    console.error(`lesson: ${where} does not exist yet; start the exercise with: npm run lesson ${lesson.id} -- --exercise`);
+    console.error(t('lesson.watch.noFolder', { where, id: lesson.id }));
     process.exit(1);
   }
   let grading: Child | undefined;
@@ -208,15 +197,18 @@ async function watchExercise(lesson: Lesson, poll: boolean): Promise<void> {
       again = true;
       return;
     }
-    say(`grading: npm run grade -- ${lesson.id} ${where}`);
-    const child = new Child([process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'grade.ts'), lesson.id, where], {
-      name: 'grade',
-      stdin: 'ignore',
-      onFlood: 'tail',
-      checkLeftovers: false,
-      who: 'lesson',
-      onLine: { stdout: (line) => console.log(line), stderr: (line) => console.error(line) },
-    });
+    say(t('lesson.watch.grading', { id: lesson.id, where }));
+    const child = new Child(
+      [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'scripts', 'grade.ts'), lesson.id, where, ...languageArgs()],
+      {
+        name: 'grade',
+        stdin: 'ignore',
+        onFlood: 'tail',
+        checkLeftovers: false,
+        who: 'lesson',
+        onLine: { stdout: (line) => console.log(line), stderr: (line) => console.error(line) },
+      },
+    );
     grading = child;
     children.add(child);
     void child.exited.then(() => {
@@ -227,11 +219,11 @@ async function watchExercise(lesson: Lesson, poll: boolean): Promise<void> {
         again = false;
         return grade();
       }
-      say(`waiting for you to save a file in ${where} (Ctrl-C ends)`);
+      say(t('lesson.watch.waiting', { where }));
     });
   };
   const watcher = watchFolder(dir, grade, poll);
-  say(`watching ${where}${watcher.how === 'polling' ? ' (looking for changes every second)' : ''}: it is graded now and after every save`);
+  say(t('lesson.watch.watching', { where, polling: watcher.how === 'polling' }));
   grade();
   await new Promise<void>((resolve) => {
     const onSignal = (): void => {
@@ -243,7 +235,7 @@ async function watchExercise(lesson: Lesson, poll: boolean): Promise<void> {
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   });
-  say('stopped watching');
+  say(t('lesson.watch.stopped'));
   process.exitCode = 0;
 }
 
@@ -293,7 +285,7 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
   const terminal = demo ? undefined : new Terminal();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<Outcome>((resolve) => {
-    if (demo) timer = setTimeout(() => resolve(failed(`the demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s`)), DEMO_TIMEOUT_MS);
+    if (demo) timer = setTimeout(() => resolve(failed(t('lesson.run.demoTimeout', { seconds: DEMO_TIMEOUT_MS / 1000 }))), DEMO_TIMEOUT_MS);
   });
   const first = await Promise.race([playLesson(lesson, shared, running, terminal), deadline, interruption]);
   clearTimeout(timer);
@@ -306,7 +298,7 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
 }
 
 function failed(reason: string): Outcome {
-  return { code: 1, line: `error: ${reason}` };
+  return { code: 1, line: t('lesson.run.error', { reason }) };
 }
 
 /**
@@ -318,7 +310,7 @@ async function interrupt(signal: NodeJS.Signals, runs: Running[]): Promise<Outco
   if (signal === 'SIGINT') await endedWithin(runs, SIGINT_GRACE_MS);
   await stop(runs);
   const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-  return { code: 128 + os.constants.signals[signal], line: `${name}: every program has stopped` };
+  return { code: 128 + os.constants.signals[signal], line: t('lesson.run.interrupted', { signal: name }) };
 }
 
 /** The run itself: start, feed the input (scripted or typed), wait for the end, and say how it went. */
@@ -372,19 +364,20 @@ async function playLesson(lesson: Lesson, shared: string[], running: Map<string,
  */
 function summary(lesson: Lesson, runs: Running[], leftWaiting: Running[], nothingTyped: boolean): Outcome {
   const failures = runs.filter((run) => !run.endedWell() && !leftWaiting.includes(run));
-  if (failures.length === 0 && leftWaiting.length === 0) return { code: 0, line: 'done: every program finished' };
+  if (failures.length === 0 && leftWaiting.length === 0) return { code: 0, line: t('lesson.run.done') };
   // With a server left waiting, its clients are named with it: "the client ended (exit code 1) before the server was done".
   const clients = leftWaiting.length > 0 ? runs.filter((run) => !run.program.keepsRunning && !run.program.listens) : [];
-  const parts = failures.filter((run) => !clients.includes(run)).map((run) => `the ${run.program.role} ${describeEnd(run)}`);
+  const parts = failures
+    .filter((run) => !clients.includes(run))
+    .map((run) => t('lesson.run.ended', { role: run.program.role, how: describeEnd(run) }));
   if (leftWaiting.length > 0) {
-    const waiting = leftWaiting.map((run) => run.program.role).join(' and ');
-    const ended = clients.map((run) => `the ${run.program.role} ${describeEnd(run)}`).join(' and ');
-    parts.unshift(`${ended} before the ${waiting} ${leftWaiting.length > 1 ? 'were' : 'was'} done; stopped the ${waiting}`);
+    const waiting = leftWaiting.map((run) => run.program.role);
+    const ended = clients.map((run) => t('lesson.run.ended', { role: run.program.role, how: describeEnd(run) }));
+    parts.unshift(t('lesson.run.leftWaiting', { ended, waiting }));
   }
   const calm = nothingTyped && failures.every((run) => run.status?.code === 1 && !run.crashed);
-  if (!calm) return { code: 1, line: parts.join('; ') };
-  const again = `type a line next time, or watch the demo: npm run lesson ${lesson.id} -- --demo`;
-  return { code: 0, line: `nothing was typed: ${parts.join('; ')} (${again})` };
+  if (!calm) return { code: 1, line: t('lesson.run.parts', { parts }) };
+  return { code: 0, line: t('lesson.run.nothingTyped', { parts, id: lesson.id }) };
 }
 
 /** Demo mode: each scripted line goes to its role, once the output it waits for has appeared. */
@@ -392,7 +385,7 @@ async function feedDemo(lesson: Lesson, running: Map<string, Running>): Promise<
   for (const step of lesson.demo) {
     if (step.after) await running.get(step.after.role)!.waitForLine(new RegExp(step.after.pattern));
     const line = expand([step.line], running)[0]!;
-    say(`demo input for ${step.role}: ${line}`);
+    say(t('lesson.run.demoInput', { role: step.role, line }));
     running.get(step.role)!.child.writeLine(line);
   }
 }
@@ -430,12 +423,15 @@ class Running {
   }
 
   ready(): Promise<number> {
-    return this.said(this.child.ready(), 'its ready line "listening on HOST:PORT"');
+    return this.said(this.child.ready(), t('lesson.run.readyLine'));
   }
 
   /** Once a line of stdout matches `pattern` (its ^ and $ are a line's start and end). */
   async waitForLine(pattern: RegExp): Promise<void> {
-    await this.said(this.child.waitFor(new RegExp(pattern.source, `${pattern.flags.replace('m', '')}m`)), `a line matching ${pattern}`);
+    await this.said(
+      this.child.waitFor(new RegExp(pattern.source, `${pattern.flags.replace('m', '')}m`)),
+      t('lesson.run.lineMatching', { pattern: String(pattern) }),
+    );
   }
 
   endedWell(): boolean {
@@ -449,8 +445,8 @@ class Running {
     } catch (err) {
       if (!(err instanceof ProgramFailure)) throw err;
       if (err.kind === 'no-ready-line' || err.kind === 'wrong-output')
-        throw new Error(`${this.program.role} did not print ${what} within ${READY_TIMEOUT_MS / 1000} s`);
-      throw new Error(`${this.program.role} ${describeExit(this)} before printing ${what}`);
+        throw new Error(t('lesson.run.notPrinted', { role: this.program.role, what, seconds: READY_TIMEOUT_MS / 1000 }));
+      throw new Error(t('lesson.run.exitedBefore', { role: this.program.role, how: describeExit(this), what }));
     }
   }
 }
@@ -468,7 +464,7 @@ function launch(lesson: Lesson, program: Program, args: string[], options: Parti
   children.add(child);
   void child.exited.then(() => {
     children.delete(child);
-    if (child.startError) console.error(`lesson: could not start a program: ${child.startError.message}`);
+    if (child.startError) console.error(t('lesson.run.cannotStart', { error: child.startError.message }));
   });
   return child;
 }
@@ -505,16 +501,12 @@ class Terminal {
     // terminal: false leaves Ctrl-C to the terminal, which signals us and every program together.
     const input = createInterface({ input: process.stdin, terminal: false });
     this.input = input;
-    const others = roles.length > 1 ? `; start a line with @${roles[1]!.program.role} to type for ${roles[1]!.program.role}` : '';
-    say(`${first.program.hint ?? `type a line for ${first.program.role}`}${others} (Ctrl-D ends the input, Ctrl-C stops everything)`);
+    const others = roles.length > 1 ? t('lesson.typeForOther', { role: roles[1]!.program.role }) : '';
+    say(t('lesson.prompt', { hint: first.program.hint ?? t('lesson.typeFor', { role: first.program.role }), others }));
     input.on('line', (line) => {
       const addressed = /^@(\S+) ?(.*)$/.exec(line);
       const to = addressed ? roles.find((run) => run.program.role === addressed[1]) : first;
-      if (!to)
-        return say(
-          `no interactive role '${addressed![1]}'; the roles you can type for: ${roles.map((r) => r.program.role).join(', ')}`,
-          true,
-        );
+      if (!to) return say(t('lesson.noSuchRole', { role: addressed![1]!, roles: roles.map((r) => r.program.role) }), true);
       const text = addressed ? addressed[2]! : line;
       this.typed.push(text);
       to.child.writeLine(text);
@@ -544,14 +536,14 @@ async function endedWithin(runs: Running[], ms: number): Promise<Running[]> {
 
 function describeEnd(run: Running): string {
   const status = run.status;
-  if (!status) return 'is still running';
-  return status.signal ? `was killed by ${status.signal}` : `ended (exit code ${status.code})`;
+  if (!status) return t('lesson.end.running');
+  return status.signal ? t('lesson.end.killed', { signal: status.signal }) : t('lesson.end.ended', { code: status.code });
 }
 
 function describeExit(run: Running): string {
   const status = run.status;
-  if (!status) return 'is still running';
-  return status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
+  if (!status) return t('lesson.end.running');
+  return status.signal ? t('lesson.end.killed', { signal: status.signal }) : t('lesson.end.exited', { code: status.code });
 }
 
 function say(text: string, isError = false): void {

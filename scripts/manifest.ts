@@ -77,6 +77,15 @@ export interface Grading {
   regressionPenalty?: number;
 }
 
+/** The lesson's user-facing text in Chinese (lesson.json's "zh-CN"), shown when the user's language is Chinese (scripts/i18n). */
+export interface ChineseText {
+  title: string;
+  summary: string;
+  /** By role: every program's summary, and its hint when it has one. */
+  programs: Record<string, { summary: string; hint?: string }>;
+  exercise: { title: string; summary: string; hints: string[] };
+}
+
 export interface Lesson {
   $schema: string;
   id: string;
@@ -87,6 +96,7 @@ export interface Lesson {
   demo: DemoStep[];
   exercise: Exercise;
   grading?: Grading;
+  'zh-CN'?: ChineseText;
   /** The lesson's folder. */
   dir: string;
 }
@@ -342,6 +352,26 @@ function contractProblems(lesson: Omit<Lesson, 'dir'>, dir: string, text: string
     if (!files.includes(file))
       problems.push(`/exercise/files/${i}: ${file} is no program of the lesson${suggest(file, files, 'programs')}`);
   });
+  problems.push(...chineseProblems(lesson));
+  return problems;
+}
+
+/** The "zh-CN" block says the same things as the English: every role (and no other), a hint where there is one, as many exercise hints. */
+function chineseProblems(lesson: Omit<Lesson, 'dir'>): string[] {
+  const zh = lesson['zh-CN'];
+  if (!zh) return [];
+  const problems: string[] = [];
+  const roles = lesson.programs.map((p) => p.role);
+  for (const program of lesson.programs) {
+    const text = zh.programs[program.role];
+    if (!text) problems.push(`/zh-CN/programs: missing role '${program.role}' (every program's summary is translated)`);
+    else if (program.hint && !text.hint) problems.push(`/zh-CN/programs/${program.role}: missing key 'hint' (the program has one)`);
+    else if (!program.hint && text.hint) problems.push(`/zh-CN/programs/${program.role}/hint: the program has no hint in English`);
+  }
+  for (const role of Object.keys(zh.programs))
+    if (!roles.includes(role)) problems.push(`/zh-CN/programs/${role}: '${role}' is no role${suggest(role, roles)}`);
+  const [en, cn] = [lesson.exercise.hints.length, zh.exercise.hints.length];
+  if (en !== cn) problems.push(`/zh-CN/exercise/hints: ${cn} hint${cn === 1 ? '' : 's'}, but the exercise has ${en} in English`);
   return problems;
 }
 

@@ -5,6 +5,7 @@
 // know, and says what to type instead.
 
 import { readFileSync } from 'node:fs';
+import { t } from './i18n/index.ts';
 
 /** A flag npm took: its name, and its value when it has one (npm's own "true" for a bare flag). */
 export interface SwallowedFlag {
@@ -73,8 +74,7 @@ export function swallowedFlags(
 /** The one line that says what npm did and the command to type instead. */
 export function swallowedMessage(flags: SwallowedFlag[], args: string[]): string {
   const names = flags.map((f) => `--${f.name}`);
-  const took = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
   const words = [...args, '--', ...flags.flatMap((f) => [`--${f.name}`, ...(f.value !== undefined ? [f.value] : [])])];
   const shown = words.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`));
-  return `npm took ${took} for itself (flags for the lesson go after --); type: npm run lesson ${shown.join(' ')}`;
+  return t('lesson.npmTook', { flags: names, command: shown.join(' ') });
 }

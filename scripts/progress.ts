@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Grade } from './grader.ts';
+import { t } from './i18n/index.ts';
 import { type Lesson, REPO_ROOT, WORK_ROOT } from './manifest.ts';
 
 /** The students' work folders; SOCKET_LESSONS_WORK_DIR moves them (the repository's tests use a temporary one). */
@@ -62,9 +63,9 @@ export function workStatus(lesson: Lesson): string | undefined {
   if (!existsSync(dir)) return undefined;
   const last = readProgress()[lesson.id];
   const where = path.relative(process.cwd(), dir);
-  if (!last) return `${where}: not graded yet`;
+  if (!last) return t('lesson.work.notGraded', { where });
   const changed = readdirSync(dir).some((file) => statSync(path.join(dir, file)).mtimeMs > last.gradedAt);
   const score = last.score ?? (last.total ? Math.floor((100 * (last.passed ?? 0)) / last.total) : 0);
-  const verdict = last.exerciseDone && (last.regressions ?? 0) === 0 ? 'passes' : 'does not pass yet';
-  return `${where}: ${verdict} (score ${score} when last graded${changed ? '; changed since' : ''})`;
+  const passes = last.exerciseDone && (last.regressions ?? 0) === 0;
+  return t('lesson.work.status', { where, passes, score, changed });
 }
