@@ -5,6 +5,7 @@
 // say (files exist, roles referred to exist and listen); a lesson that fails is listed as broken,
 // with one line per problem, and every other lesson keeps working.
 
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +80,11 @@ export interface Grading {
 
 /** The lesson's user-facing text in Chinese (lesson.json's "zh-CN"), shown when the user's language is Chinese (scripts/i18n). */
 export interface ChineseText {
+  /**
+   * Which version of the English this translates: a short hash of each English text, by path
+   * (`title=1a2b3c4d summary=… exercise.hints.2=…`), written by `scripts/translation.ts --stamp-manifests`.
+   */
+  translates: string;
   title: string;
   summary: string;
   /** By role: every program's summary, and its hint when it has one. */
@@ -372,7 +378,31 @@ function chineseProblems(lesson: Omit<Lesson, 'dir'>): string[] {
     if (!roles.includes(role)) problems.push(`/zh-CN/programs/${role}: '${role}' is no role${suggest(role, roles)}`);
   const [en, cn] = [lesson.exercise.hints.length, zh.exercise.hints.length];
   if (en !== cn) problems.push(`/zh-CN/exercise/hints: ${cn} hint${cn === 1 ? '' : 's'}, but the exercise has ${en} in English`);
+  const recorded = new Map(zh.translates.split(/\s+/).map((pair) => pair.split('=') as [string, string]));
+  const changed = [...englishVersion(lesson)].filter(([at, hash]) => recorded.get(at) !== hash).map(([at]) => at);
+  if (changed.length > 0)
+    problems.push(
+      `/zh-CN/translates: the English changed since it was translated (${changed.join(', ')}); update the Chinese, then run: node --import tsx scripts/translation.ts --stamp-manifests`,
+    );
   return problems;
+}
+
+/** The English texts a "zh-CN" block translates, by path, each with a short hash: what its `translates` stamp records. */
+export function englishVersion(lesson: Pick<Lesson, 'title' | 'summary' | 'programs' | 'exercise'>): Map<string, string> {
+  const texts: [string, string][] = [
+    ['title', lesson.title],
+    ['summary', lesson.summary],
+    ...lesson.programs.map((p): [string, string] => [`programs.${p.role}`, `${p.summary}\n${p.hint ?? ''}`]),
+    ['exercise.title', lesson.exercise.title],
+    ['exercise.summary', lesson.exercise.summary],
+    ...lesson.exercise.hints.map((hint, i): [string, string] => [`exercise.hints.${i}`, hint]),
+  ];
+  return new Map(texts.map(([at, text]) => [at, createHash('sha256').update(text).digest('hex').slice(0, 8)]));
+}
+
+/** The `translates` stamp that records the lesson's current English. */
+export function manifestStamp(lesson: Pick<Lesson, 'title' | 'summary' | 'programs' | 'exercise'>): string {
+  return [...englishVersion(lesson)].map(([at, hash]) => `${at}=${hash}`).join(' ');
 }
 
 /** Each `{role.port}` in `text` must name a role that listens and is started before (`earlier`). */

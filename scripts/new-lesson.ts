@@ -18,6 +18,7 @@ import { BAD_FIXTURES_DIR } from './contract.ts';
 import { writeTable } from './lesson-table.ts';
 import { LESSONS_DIR as LESSONS, loadCourse, loadLessons, REPO_ROOT, SOLUTIONS_DIR } from './manifest.ts';
 import { writeIncludes } from './regions.ts';
+import { writeManifestStamp } from './translation.ts';
 
 const TEMPLATES = fileURLToPath(new URL('lesson-template/', import.meta.url));
 const USAGE = `usage: npm run new-lesson -- NN-slug "Title" [--note FILE --section TEXT]
@@ -85,6 +86,7 @@ function create(id: string, title: string): void {
     mkdirSync(path.dirname(path.join(REPO_ROOT, file)), { recursive: true });
     writeFileSync(path.join(REPO_ROOT, file), text);
   }
+  writeManifestStamp(path.join(REPO_ROOT, lessonDir, 'lesson.json')); // the template's Chinese translates this English
   formatWithBiome(files.map(([file]) => file).filter((file) => !file.endsWith('.md')));
   const readme = path.join(LESSONS, id, 'README.md');
   const problems = writeIncludes(readme); // the README's code block, from the server's region

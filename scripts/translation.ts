@@ -10,13 +10,15 @@
 // translations not written yet. The code blocks and links of a translation are checked as its
 // source's are (scripts/contract.ts, tests/book-links.test.ts); `scripts/regions.ts --write` and
 // `npm run check -- --write-table` rewrite its code blocks and lesson table too.
+// Each lesson.json's "zh-CN" block (the runner's and grader's Chinese) is stamped the same way, in
+// its `translates` line: `--stamp-manifests` writes it, the manifest check compares it.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { slug } from 'github-slugger';
-import { loadLessons, REPO_ROOT } from './manifest.ts';
+import { LESSONS_DIR, type Lesson, loadLessons, manifestStamp, REPO_ROOT } from './manifest.ts';
 
 export const TRANSLATED_SUFFIX = '.zh-CN.md';
 const STAMP = /^<!-- translation of (\S+): ([^>]*?) -->\n/;
@@ -195,9 +197,31 @@ function short(items: string[]): string {
     .join(', ');
 }
 
+/**
+ * Writes the current English version into a lesson.json's "zh-CN" block (its `translates` line), after
+ * the Chinese was brought up to date. The line is replaced or inserted as text, so the file keeps its layout.
+ */
+export function writeManifestStamp(file: string): void {
+  const text = readFileSync(file, 'utf8');
+  const line = `"translates": ${JSON.stringify(manifestStamp(JSON.parse(text) as Lesson))},`;
+  const stamped = /^(\s*)"translates": "[^"]*",$/m.test(text)
+    ? text.replace(/^(\s*)"translates": "[^"]*",$/m, (_, indent: string) => indent + line)
+    : text.replace(/^(\s*)"zh-CN": \{\n(\s*)/m, (block: string, _: string, indent: string) => `${block}${line}\n${indent}`);
+  if (stamped === text && !text.includes(line)) throw new Error(`${file}: no "zh-CN" block to stamp`);
+  writeFileSync(file, stamped);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [flag, ...files] = process.argv.slice(2);
-  if (flag === '--stamp') {
+  if (flag === '--stamp-manifests') {
+    const manifests =
+      files.length > 0
+        ? files
+        : readdirSync(LESSONS_DIR)
+            .map((id) => path.join(LESSONS_DIR, id, 'lesson.json'))
+            .filter(existsSync);
+    manifests.forEach((file) => writeManifestStamp(path.resolve(file)));
+  } else if (flag === '--stamp') {
     const targets = files.length > 0 ? files.map((file) => path.resolve(file)) : translatedSources().map(translationOf).filter(existsSync);
     targets.forEach(writeStamp);
   } else if (flag === '--missing') {
@@ -207,7 +231,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     problems.forEach((problem) => console.error(`translation: ${problem}`));
     process.exitCode = problems.length > 0 ? 1 : 0;
   } else {
-    console.error('usage: translation.ts [--check | --missing | --stamp [README.zh-CN.md ...]]');
+    console.error('usage: translation.ts [--check | --missing | --stamp [README.zh-CN.md ...] | --stamp-manifests [lesson.json ...]]');
     process.exit(2);
   }
 }

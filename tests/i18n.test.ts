@@ -125,6 +125,22 @@ describe("a lesson's zh-CN block", () => {
     assert.match(noRole.problem, /lesson\.json: \/zh-CN\/programs: missing role 'client' \(every program's summary is translated\)$/);
     assert.doesNotMatch(noRole.problem, /\n/);
   });
+
+  it('is refused, naming what changed, when an English text changed without its Chinese', (t) => {
+    // Checks the staleness stamp: the block records which English it translates (scripts/translation.ts --stamp-manifests).
+    const stale = readEdited(t, (raw) => {
+      raw.exercise.hints[1] = `${raw.exercise.hints[1]} And one more sentence.`;
+    });
+    assert.ok('problem' in stale);
+    assert.match(
+      stale.problem,
+      /lesson\.json: \/zh-CN\/translates: the English changed since it was translated \(exercise\.hints\.1\); update/,
+    );
+    const fresh = readEdited(t, (raw) => {
+      raw['zh-CN']!.title = `${raw['zh-CN']!.title}！`; // the Chinese alone may change
+    });
+    assert.ok(!('problem' in fresh), 'a change to the Chinese alone passes');
+  });
 });
 
 describe('the message catalogue', () => {
