@@ -18,7 +18,7 @@ const HOST = '127.0.0.1';
 /** A relay in front of port, closed when the test ends. */
 async function relay(t: TestContext, port: number, options: Partial<RelayOptions> = {}): Promise<Relay> {
   const started = await startRelay({ protocol: 'tcp', target: { host: HOST, port }, ...options });
-  t.after(() => started.close());
+  t.after(() => withTimeout(started.close(), 'the relay to close'));
   return started;
 }
 
@@ -252,7 +252,7 @@ describe('relay: TCP, transparent', { concurrency: 1 }, () => {
     const accepted = await server.next();
     const clientEnded = once(client, 'end');
     const serverEnded = once(accepted, 'end');
-    await front.close();
+    await withTimeout(front.close(), 'close() to resolve');
     await withTimeout(Promise.all([clientEnded, serverEnded]), 'both peers to see the relay close');
     const again = net.connect({ host: HOST, port: front.address.port });
     t.after(() => again.destroy());
@@ -267,7 +267,7 @@ describe('relay: UDP, transparent', { concurrency: 1 }, () => {
     // relay's), and each reply goes back to the client that sent the request; events record both ways.
     const server = await bindUdp(t);
     const front = await startRelay({ protocol: 'udp', target: { host: HOST, port: server.port } });
-    t.after(() => front.close());
+    t.after(() => withTimeout(front.close(), 'the relay to close'));
     const a = await bindUdp(t);
     const b = await bindUdp(t);
     await a.send(Buffer.from('from a'), front.address.port, HOST);
@@ -284,6 +284,8 @@ describe('relay: UDP, transparent', { concurrency: 1 }, () => {
     assert.equal(atA.data.toString(), 'to a');
     assert.equal(atB.data.toString(), 'to b');
     assert.equal(atA.port, front.address.port);
+    await a.send(Buffer.from('again a'), front.address.port, HOST);
+    assert.equal((await server.next()).port, first.port, 'a second datagram from a uses the same mapping');
     const datagrams = front.events.filter((event) => event.kind === 'datagram');
     assert.deepEqual(
       datagrams.map((event) => [event.conn, event.dir, event.from, event.bytes.toString()]),
@@ -292,6 +294,7 @@ describe('relay: UDP, transparent', { concurrency: 1 }, () => {
         [2, 'up', `${HOST}:${b.port}`, 'from b'],
         [2, 'down', `${HOST}:${server.port}`, 'to b'],
         [1, 'down', `${HOST}:${server.port}`, 'to a'],
+        [1, 'up', `${HOST}:${a.port}`, 'again a'],
       ],
     );
     await front.close();
