@@ -8,13 +8,25 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { RelayEvent } from '../scripts/relay/events.ts';
 import { FaultSpecError, parseFaults, TOXIC_HELP } from '../scripts/relay/faults.ts';
 import { startRelay } from '../scripts/relay/relay.ts';
 import { formatEvent, traceTo } from '../scripts/relay/trace.ts';
 import type { Protocol, Relay, RelayOptions } from '../scripts/relay/types.ts';
 import { withTimeout } from '../scripts/runtime/child.ts';
-import { bindUdp, connectTcp, expectNoDataFor, listenTcp, readToEnd, type UdpPeer, unusedPort, writeBytewise } from './harness.ts';
+import {
+  bindUdp,
+  connectTcp,
+  expectNoDataFor,
+  expectOneLineError,
+  listenTcp,
+  readToEnd,
+  startFile,
+  type UdpPeer,
+  unusedPort,
+  writeBytewise,
+} from './harness.ts';
 
 const HOST = '127.0.0.1';
 
@@ -369,8 +381,10 @@ async function expectNoDatagramFor(peer: UdpPeer, ms: number): Promise<void> {
 
 describe('relay: TCP faults', { concurrency: 1 }, () => {
   it('slicer:size=1 makes the receiver read a 12-byte write in 12 reads', async (t) => {
-    // Checks slicer: one write of 12 bytes reaches the server as 12 reads of 1 byte, and the fault event says so.
-    const { front, client, accepted } = await through(t, 'slicer:size=1');
+    // Checks slicer: one write of 12 bytes reaches the server as 12 reads of 1 byte, and the fault event
+    // says so. delay=5 rather than the default 1: the server shares this process's event loop, and a
+    // loaded machine that stalls it past the delay would let two pieces arrive before it reads.
+    const { front, client, accepted } = await through(t, 'slicer:size=1,delay=5');
     const reads = readsToEnd(accepted);
     client.end('hello world\n');
     const got = await reads;
@@ -702,4 +716,56 @@ describe('relay: trace lines', () => {
       ].join('\n'),
     );
   });
+});
+
+describe('relay: command line', { concurrency: 4 }, () => {
+  const CLI = fileURLToPath(new URL('../scripts/relay/cli.ts', import.meta.url));
+
+  it('prints the ready line, relays, and traces what it sees', async (t) => {
+    // Checks the CLI end to end: ready line with the real port, bytes through, one trace line per event.
+    const server = await listenTcp(t);
+    const program = startFile(t, CLI, ['--to', `${HOST}:${server.port}`, '--trace']);
+    const port = await program.ready();
+    const client = await connectTcp(t, port);
+    const accepted = await server.next();
+    client.end('hi\n');
+    assert.equal((await readToEnd(accepted)).toString(), 'hi\n');
+    await program.waitFor(/#1 +client → server +data +3 bytes +68 69 0a +hi\\n$/m);
+    await program.waitFor(/#1 +client → server +FIN \(half-close 半关闭\)$/m);
+  });
+
+  it('applies --faults with the given seed', async (t) => {
+    // Checks that --faults and --seed reach the relay: slicer with variation cuts 40 bytes, the trace's
+    // fault line names the cuts, the server gets every byte, and the same seed cuts the same way again.
+    const cutsWith = async (seed: string): Promise<string> => {
+      const server = await listenTcp(t);
+      const spec = 'slicer:size=4,variation=3,delay=0';
+      const program = startFile(t, CLI, ['--to', `${HOST}:${server.port}`, '--faults', spec, '--seed', seed, '--trace']);
+      const client = await connectTcp(t, await program.ready());
+      const accepted = await server.next();
+      client.end(Buffer.alloc(40, 'z'));
+      assert.equal((await readToEnd(accepted)).length, 40);
+      return (await program.waitFor(/fault +(slicer: 40 bytes in \d+ writes \(.*\))$/m))[1]!;
+    };
+    const first = await cutsWith('5');
+    assert.equal(await cutsWith('5'), first);
+  });
+
+  for (const [label, args, pattern] of [
+    [
+      'a bad fault spec',
+      ['--to', '127.0.0.1:9', '--faults', 'slicr'],
+      /^relay: faults: unknown toxic 'slicr' \(did you mean 'slicer'\?\); TCP toxics: /,
+    ],
+    ['a UDP toxic on TCP', ['--to', '127.0.0.1:9', '--faults', 'loss'], /^relay: faults: 'loss' is a UDP toxic, not for TCP; /],
+    ['a target off loopback', ['--to', '192.0.2.1:80'], /^relay: --to must be on loopback/],
+    ['no target', [], /^relay: give the server with --to HOST:PORT$/],
+    ['an unknown flag', ['--to', '127.0.0.1:9', '--bogus'], /^relay: Unknown option '--bogus'$/],
+    ['a bad seed', ['--to', '127.0.0.1:9', '--seed', 'x'], /^relay: --seed must be a whole number/],
+  ] as [string, string[], RegExp][]) {
+    it(`rejects ${label} with one line and exit 2`, async (t) => {
+      // Checks the command-line contract for a wrong invocation.
+      await expectOneLineError(startFile(t, CLI, args), 2, pattern);
+    });
+  }
 });
