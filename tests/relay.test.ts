@@ -512,6 +512,26 @@ describe('relay: TCP faults', { concurrency: 1 }, () => {
     assert.equal(Buffer.concat(await reads).length, 1000);
     assert.ok(performance.now() - started >= 490, `took only ${performance.now() - started} ms`);
   });
+
+  it('leaves no timer running after close(), even with bytes held by a toxic', async (t) => {
+    // Checks close(): a 10 s latency holding a read and a coming reset_peer are cleared, so the
+    // process has as many timers after close() as before the relay started.
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const server = await listenTcp(t);
+    const before = timers();
+    const front = await testRelay(t, {
+      protocol: 'tcp',
+      target: { host: HOST, port: server.port },
+      faults: parseFaults('latency:ms=10000,dir=up+reset_peer:ms=20000', 'tcp'),
+    });
+    const client = await connectTcp(t, front.address.port);
+    await server.next();
+    client.write('held');
+    await eventually(front, (event) => event.kind === 'fault' && event.toxic === 'latency', 'the latency to hold the read');
+    assert.ok(timers() > before, 'the toxics hold timers while the connection is open');
+    await withTimeout(front.close(), 'the relay to close');
+    assert.equal(timers(), before);
+  });
 });
 
 describe('relay: UDP faults', { concurrency: 1 }, () => {
