@@ -8,17 +8,18 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import type { RelayEvent } from '../scripts/relay/events.ts';
+import { FaultSpecError, parseFaults, TOXIC_HELP } from '../scripts/relay/faults.ts';
 import { startRelay } from '../scripts/relay/relay.ts';
-import type { Relay, RelayOptions } from '../scripts/relay/types.ts';
+import type { Protocol, Relay, RelayOptions } from '../scripts/relay/types.ts';
 import { withTimeout } from '../scripts/runtime/child.ts';
-import { bindUdp, connectTcp, listenTcp, readToEnd, unusedPort } from './harness.ts';
+import { bindUdp, connectTcp, expectNoDataFor, listenTcp, readToEnd, type UdpPeer, unusedPort, writeBytewise } from './harness.ts';
 
 const HOST = '127.0.0.1';
 
 /** A relay in front of port, closed when the test ends. */
 async function relay(t: TestContext, port: number, options: Partial<RelayOptions> = {}): Promise<Relay> {
   const started = await startRelay({ protocol: 'tcp', target: { host: HOST, port }, ...options });
-  t.after(() => started.close());
+  t.after(() => withTimeout(started.close(), 'the relay to close'));
   return started;
 }
 
@@ -252,7 +253,7 @@ describe('relay: TCP, transparent', { concurrency: 1 }, () => {
     const accepted = await server.next();
     const clientEnded = once(client, 'end');
     const serverEnded = once(accepted, 'end');
-    await front.close();
+    await withTimeout(front.close(), 'close() to resolve');
     await withTimeout(Promise.all([clientEnded, serverEnded]), 'both peers to see the relay close');
     const again = net.connect({ host: HOST, port: front.address.port });
     t.after(() => again.destroy());
@@ -267,7 +268,7 @@ describe('relay: UDP, transparent', { concurrency: 1 }, () => {
     // relay's), and each reply goes back to the client that sent the request; events record both ways.
     const server = await bindUdp(t);
     const front = await startRelay({ protocol: 'udp', target: { host: HOST, port: server.port } });
-    t.after(() => front.close());
+    t.after(() => withTimeout(front.close(), 'the relay to close'));
     const a = await bindUdp(t);
     const b = await bindUdp(t);
     await a.send(Buffer.from('from a'), front.address.port, HOST);
@@ -284,6 +285,8 @@ describe('relay: UDP, transparent', { concurrency: 1 }, () => {
     assert.equal(atA.data.toString(), 'to a');
     assert.equal(atB.data.toString(), 'to b');
     assert.equal(atA.port, front.address.port);
+    await a.send(Buffer.from('again a'), front.address.port, HOST);
+    assert.equal((await server.next()).port, first.port, 'a second datagram from a uses the same mapping');
     const datagrams = front.events.filter((event) => event.kind === 'datagram');
     assert.deepEqual(
       datagrams.map((event) => [event.conn, event.dir, event.from, event.bytes.toString()]),
@@ -292,12 +295,299 @@ describe('relay: UDP, transparent', { concurrency: 1 }, () => {
         [2, 'up', `${HOST}:${b.port}`, 'from b'],
         [2, 'down', `${HOST}:${server.port}`, 'to b'],
         [1, 'down', `${HOST}:${server.port}`, 'to a'],
+        [1, 'up', `${HOST}:${a.port}`, 'again a'],
       ],
     );
     await front.close();
     assert.deepEqual(
       front.events.filter((event) => event.kind === 'close').map((event) => event.conn),
       [1, 2],
+    );
+  });
+});
+
+/** Every read on `socket` until its FIN (or its reset), as separate buffers. */
+async function readsToEnd(socket: net.Socket): Promise<Buffer[]> {
+  const reads: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => reads.push(chunk));
+  await withTimeout(
+    new Promise<void>((resolve) => {
+      socket.once('end', resolve);
+      socket.once('close', () => resolve());
+    }),
+    'the peer to end',
+  );
+  return reads;
+}
+
+/** The fault events' descriptions, for one toxic. */
+function faultsOf(relay: Relay, toxic: string): string[] {
+  return relay.events.flatMap((event) => (event.kind === 'fault' && event.toxic === toxic ? [event.what] : []));
+}
+
+/** A client and the server's side of its connection, through a relay with `spec`. */
+async function through(t: TestContext, spec: string, seed?: number): Promise<{ front: Relay; client: net.Socket; accepted: net.Socket }> {
+  const server = await listenTcp(t);
+  // origin 0: event times are performance.now() values, comparable with the test's own clock.
+  const front = await relay(t, server.port, { faults: parseFaults(spec, 'tcp'), origin: 0, ...(seed === undefined ? {} : { seed }) });
+  const client = await connectTcp(t, front.address.port);
+  const accepted = await server.next();
+  return { front, client, accepted };
+}
+
+/** Fails if `peer` receives a datagram within ms (absence has no event: the one timed wait). */
+async function expectNoDatagramFor(peer: UdpPeer, ms: number): Promise<void> {
+  const got = await Promise.race([
+    peer.next().then((d) => d.data.toString()),
+    new Promise((resolve) => setTimeout(resolve, ms, undefined)),
+  ]);
+  assert.equal(got, undefined, `no datagram should arrive, but ${String(got)} did`);
+}
+
+describe('relay: TCP faults', { concurrency: 1 }, () => {
+  it('slicer:size=1 makes the receiver read a 12-byte write in 12 reads', async (t) => {
+    // Checks slicer: one write of 12 bytes reaches the server as 12 reads of 1 byte, and the fault event says so.
+    const { front, client, accepted } = await through(t, 'slicer:size=1');
+    const reads = readsToEnd(accepted);
+    client.end('hello world\n');
+    const got = await reads;
+    assert.equal(Buffer.concat(got).toString(), 'hello world\n');
+    assert.equal(got.length, 12);
+    assert.deepEqual(faultsOf(front, 'slicer'), ['slicer: 12 bytes in 12 writes (1 1 1 1 1 1 1 1 1 1 1 1)']);
+  });
+
+  it('slicer with variation cuts the same way for the same seed and differently for another', async (t) => {
+    // Checks the seeded generator: the cut sizes repeat with seed 7, and seed 8 gives other cuts.
+    const cuts = async (seed: number): Promise<string[]> => {
+      const { front, client, accepted } = await through(t, 'slicer:size=4,variation=3,delay=0', seed);
+      const reads = readsToEnd(accepted);
+      client.end(Buffer.alloc(120, 'x'));
+      assert.equal(Buffer.concat(await reads).length, 120);
+      return faultsOf(front, 'slicer');
+    };
+    const first = await cuts(7);
+    assert.deepEqual(await cuts(7), first);
+    assert.notDeepEqual(await cuts(8), first);
+    assert.match(first[0] ?? '', /^slicer: 120 bytes in \d+ writes \((\d+ )+\d+\)$/);
+  });
+
+  it('coalesce joins reads: five one-byte writes reach the server as one read', async (t) => {
+    // Checks coalesce:bytes=5: the relay reads the bytes one by one and writes them on together.
+    const { front, client, accepted } = await through(t, 'coalesce:bytes=5');
+    const reads = readsToEnd(accepted);
+    await writeBytewise(client, Buffer.from('abcde'));
+    client.end();
+    assert.deepEqual((await reads).map(String), ['abcde']);
+    assert.ok(front.events.filter((event) => event.kind === 'data' && event.dir === 'up').length > 1, 'the relay read more than once');
+    assert.match(faultsOf(front, 'coalesce')[0] ?? '', /^coalesce: \d+ reads joined into one write of 5 bytes$/);
+  });
+
+  it('coalesce flushes what it holds before passing on a FIN', async (t) => {
+    // Checks that a half-close never overtakes held bytes: 3 bytes of a 100-byte batch, then FIN.
+    const { client, accepted } = await through(t, 'coalesce:bytes=100');
+    const reads = readsToEnd(accepted);
+    await writeBytewise(client, Buffer.from('abc'));
+    client.end();
+    assert.deepEqual((await reads).map(String), ['abc']);
+  });
+
+  it('limit_data closes the connection after N bytes', async (t) => {
+    // Checks limit_data:bytes=5: the server gets the first 5 bytes then a FIN, and the client gets a FIN too.
+    const { front, client, accepted } = await through(t, 'limit_data:bytes=5,dir=up');
+    const atServer = readToEnd(accepted);
+    const atClient = readToEnd(client);
+    client.write('hello world');
+    assert.equal((await atServer).toString(), 'hello');
+    assert.equal((await atClient).toString(), '');
+    assert.deepEqual(faultsOf(front, 'limit_data'), ['limit_data: closed after 5 bytes']);
+  });
+
+  it('reset_peer with bytes passes N bytes, then resets both sides', async (t) => {
+    // Checks reset_peer:bytes=3: the server reads 'hel' and then the connection ends, and the client,
+    // with nothing unread, is reset (ECONNRESET). The server may see its end as a reset or as a plain
+    // end: Linux reports a reset that arrives behind unread bytes as the end of the stream.
+    const { front, client, accepted } = await through(t, 'reset_peer:bytes=3');
+    let atServer = '';
+    accepted.on('data', (chunk: Buffer) => {
+      atServer += chunk.toString();
+    });
+    const serverGone = withTimeout(
+      new Promise<void>((resolve) => {
+        accepted.once('end', resolve);
+        accepted.once('close', () => resolve());
+      }),
+      'the server side to end',
+    );
+    const clientError = errorOf(client);
+    client.write('hello');
+    assert.equal((await clientError)?.code, 'ECONNRESET');
+    await serverGone;
+    assert.equal(atServer, 'hel');
+    assert.deepEqual(faultsOf(front, 'reset_peer'), ['reset_peer: reset after 3 bytes']);
+  });
+
+  it('reset_peer with ms resets a silent connection after that time', async (t) => {
+    // Checks reset_peer:ms=50: with nothing sent, the client is reset, and not before 50 ms after connecting.
+    const server = await listenTcp(t);
+    const front = await relay(t, server.port, { faults: parseFaults('reset_peer:ms=50', 'tcp') });
+    const started = performance.now();
+    const client = await connectTcp(t, front.address.port);
+    assert.equal((await errorOf(client))?.code, 'ECONNRESET');
+    assert.ok(performance.now() - started >= 49, 'reset too early');
+    assert.deepEqual(faultsOf(front, 'reset_peer'), ['reset_peer: reset after 50 ms']);
+  });
+
+  it('timeout stops forwarding one way and holds the connection open', async (t) => {
+    // Checks timeout:ms=0,dir=up: what the client sends never arrives (nor its FIN), while the server's
+    // bytes still reach the client; the connection stays open until the relay closes.
+    const { front, client, accepted } = await through(t, 'timeout:ms=0,dir=up');
+    client.end('lost');
+    await eventually(front, (event) => event.kind === 'end' && event.dir === 'up', 'the client FIN at the relay');
+    await expectNoDataFor(accepted, 200, 'the server should get nothing through a timeout');
+    accepted.write('still here');
+    assert.equal((await withTimeout(once(client, 'data'), 'the reply'))[0].toString(), 'still here');
+    assert.equal(accepted.readableEnded, false, 'the FIN was held back');
+    assert.ok(faultsOf(front, 'timeout').includes('timeout: dropped 4 bytes'));
+  });
+
+  it('latency holds every read for ms, keeping the order', async (t) => {
+    // Checks latency:ms=80,jitter=40 on the way down: three writes arrive in order, and none sooner than
+    // 40 ms (ms − jitter) after the relay read it.
+    const { front, client, accepted } = await through(t, 'latency:ms=80,jitter=40,dir=down');
+    const reads = readsToEnd(client);
+    const arrivals: number[] = [];
+    client.on('data', () => arrivals.push(performance.now()));
+    for (const part of ['a', 'b', 'c']) await new Promise<void>((resolve) => accepted.write(part, () => resolve()));
+    accepted.end();
+    assert.equal(Buffer.concat(await reads).toString(), 'abc');
+    const firstRead = front.events.find((event) => event.kind === 'data' && event.dir === 'down');
+    assert.ok(firstRead);
+    assert.ok(faultsOf(front, 'latency').length >= 1);
+    assert.ok((arrivals[0] ?? 0) - firstRead.t >= 39, 'the first read arrived too early');
+  });
+
+  it('bandwidth slows a transfer to the given rate', async (t) => {
+    // Checks bandwidth:kbps=80 (10 bytes per ms): 2000 bytes cannot arrive in less than about 200 ms.
+    const { client, accepted } = await through(t, 'bandwidth:kbps=80');
+    const started = performance.now();
+    const reads = readsToEnd(accepted);
+    client.end(Buffer.alloc(2000, 'b'));
+    assert.equal(Buffer.concat(await reads).length, 2000);
+    assert.ok(performance.now() - started >= 190, `took only ${performance.now() - started} ms`);
+  });
+});
+
+describe('relay: UDP faults', { concurrency: 1 }, () => {
+  /** A UDP server behind a relay with `spec`, and one client. */
+  async function udpThrough(t: TestContext, spec: string, seed = 1): Promise<{ front: Relay; server: UdpPeer; client: UdpPeer }> {
+    const server = await bindUdp(t);
+    const front = await startRelay({
+      protocol: 'udp',
+      target: { host: HOST, port: server.port },
+      faults: parseFaults(spec, 'udp'),
+      seed,
+      origin: 0,
+    });
+    t.after(() => withTimeout(front.close(), 'the relay to close'));
+    const client = await bindUdp(t);
+    return { front, server, client };
+  }
+
+  it('loss with p=1 drops every datagram', async (t) => {
+    // Checks loss:p=1: three datagrams are read by the relay, and none reaches the server.
+    const { front, server, client } = await udpThrough(t, 'loss:p=1');
+    for (const text of ['a', 'b', 'c']) await client.send(Buffer.from(text), front.address.port, HOST);
+    await eventually(front, () => faultsOf(front, 'loss').length === 3, 'three losses');
+    await expectNoDatagramFor(server, 200);
+    assert.deepEqual(faultsOf(front, 'loss'), ['loss: dropped 1 bytes', 'loss: dropped 1 bytes', 'loss: dropped 1 bytes']);
+  });
+
+  it('loss with p=0.5 drops the same datagrams for the same seed', async (t) => {
+    // Checks repeatability: which of 20 datagrams are lost is the same with seed 3 twice, and not with seed 4.
+    const pattern = async (seed: number): Promise<string> => {
+      const { front, client } = await udpThrough(t, 'loss:p=0.5', seed);
+      for (let i = 0; i < 20; i++) await client.send(Buffer.from(`${i}`), front.address.port, HOST);
+      await eventually(front, () => front.events.filter((event) => event.kind === 'datagram').length === 20, '20 datagrams');
+      return front.events.map((event) => (event.kind === 'fault' ? 'x' : event.kind === 'datagram' ? '.' : '')).join('');
+    };
+    const first = await pattern(3);
+    assert.equal(await pattern(3), first);
+    assert.notEqual(await pattern(4), first);
+  });
+
+  it('duplicate with p=1 delivers every datagram twice', async (t) => {
+    // Checks duplicate:p=1,dir=up: each datagram reaches the server twice, in order.
+    const { front, server, client } = await udpThrough(t, 'duplicate:p=1,dir=up');
+    await client.send(Buffer.from('x'), front.address.port, HOST);
+    await client.send(Buffer.from('y'), front.address.port, HOST);
+    const got: string[] = [];
+    for (let i = 0; i < 4; i++) got.push((await server.next()).data.toString());
+    assert.deepEqual(got, ['x', 'x', 'y', 'y']);
+  });
+
+  it('reorder with p=1 sends each held datagram after the next one', async (t) => {
+    // Checks reorder:p=1: a b c d arrive as b a d c.
+    const { front, server, client } = await udpThrough(t, 'reorder:p=1');
+    for (const text of ['a', 'b', 'c', 'd']) await client.send(Buffer.from(text), front.address.port, HOST);
+    const got: string[] = [];
+    for (let i = 0; i < 4; i++) got.push((await server.next()).data.toString());
+    assert.deepEqual(got, ['b', 'a', 'd', 'c']);
+  });
+
+  it('latency delays each datagram by ms', async (t) => {
+    // Checks latency:ms=80 for UDP: the datagram reaches the server no sooner than 80 ms after the relay read it.
+    const { front, server, client } = await udpThrough(t, 'latency:ms=80');
+    await client.send(Buffer.from('late'), front.address.port, HOST);
+    const got = await server.next();
+    const arrived = performance.now();
+    const read = front.events.find((event) => event.kind === 'datagram');
+    assert.ok(read);
+    assert.equal(got.data.toString(), 'late');
+    assert.ok(arrived - read.t >= 79, 'arrived too early');
+  });
+});
+
+describe('relay: fault specs', () => {
+  it('parses the documented spec grammar', () => {
+    // Checks the grammar: toxics joined by +, key=value parameters, defaults filled in, dir.
+    assert.deepEqual(parseFaults('latency:ms=50+slicer:size=3,delay=1', 'tcp'), [
+      { toxic: 'latency', params: { ms: 50, jitter: 0 }, dir: 'both' },
+      { toxic: 'slicer', params: { size: 3, variation: 0, delay: 1 }, dir: 'both' },
+    ]);
+    assert.deepEqual(parseFaults('loss:p=0.3,dir=up', 'udp'), [{ toxic: 'loss', params: { p: 0.3 }, dir: 'up' }]);
+    assert.deepEqual(parseFaults('reset_peer:bytes=10', 'tcp'), [{ toxic: 'reset_peer', params: { bytes: 10 }, dir: 'both' }]);
+    assert.deepEqual(parseFaults('', 'tcp'), []);
+  });
+
+  it('rejects a bad spec with one line naming every toxic and its parameters', () => {
+    // Checks the error: FaultSpecError, one line, the problem first, then the valid toxics.
+    const cases: [string, Protocol, string][] = [
+      ['slicr', 'tcp', "faults: unknown toxic 'slicr' (did you mean 'slicer'?); "],
+      ['loss', 'tcp', "faults: 'loss' is a UDP toxic, not for TCP; "],
+      ['slicer:sise=2', 'tcp', "faults: slicer has no parameter 'sise' (did you mean 'size'?); "],
+      ['slicer:size=0', 'tcp', "faults: slicer size must be more than 0, not '0'; "],
+      ['slicer:size', 'tcp', "faults: 'size' in 'slicer:size' is not key=value; "],
+      ['latency:ms=fast', 'udp', "faults: latency ms must be a number ≥ 0, not 'fast'; "],
+      ['loss:p=2', 'udp', "faults: loss p is a probability from 0 to 1, not '2'; "],
+      ['limit_data', 'tcp', 'faults: limit_data needs bytes=NUMBER; '],
+      ['slicer:dir=left', 'tcp', "faults: dir must be up, down or both, not 'left'; "],
+      ['slicer+', 'tcp', "faults: '' is not NAME or NAME:key=value,…; "],
+    ];
+    for (const [spec, protocol, start] of cases) {
+      assert.throws(
+        () => parseFaults(spec, protocol),
+        (err: Error) => {
+          assert.ok(err instanceof FaultSpecError, spec);
+          assert.equal(err.message.slice(0, start.length), start, spec);
+          assert.equal(err.message.includes('\n'), false);
+          assert.ok(err.message.endsWith(TOXIC_HELP), spec);
+          return true;
+        },
+      );
+    }
+    assert.equal(
+      TOXIC_HELP,
+      'TCP toxics: latency(ms=100,jitter=0) bandwidth(kbps) slicer(size=1,variation=0,delay=1) coalesce(ms,bytes) limit_data(bytes) reset_peer(ms,bytes) timeout(ms=0); UDP toxics: loss(p=0.5) duplicate(p=0.5) reorder(p=0.5,window=1,ms=100) latency(ms=100,jitter=0); each also takes dir=up|down|both',
     );
   });
 });

@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Direction, RelayEvent } from './events.ts';
+import { buildChain } from './faults.ts';
 import { type Item, mulberry32, type Push, type StageContext, stageSeed, Timers } from './stage.ts';
 import type { Endpoint, Fault, Relay, RelayOptions } from './types.ts';
 
@@ -25,14 +26,6 @@ const HIGH_WATER = 256 * 1024;
 
 /** A UDP mapping unused this long (no datagram either way) is dropped and its socket closed. */
 const UDP_IDLE_MS = 60_000;
-
-/** The stages of one direction, in the spec's order, ending at `sink` (none: straight to the sink). */
-type ChainBuilder = (faults: Fault[], context: (index: number, toxic: string) => StageContext, sink: Push) => Push;
-
-const buildChain: ChainBuilder = (faults, _context, sink) => {
-  if (faults.length > 0) throw new Error('relay: faults are not available yet');
-  return sink;
-};
 
 /** host:port as people write it, with IPv6 hosts in brackets. */
 export function formatEndpoint(host: string, port: number): string {
@@ -285,11 +278,12 @@ class TcpConnection {
 /** The end of a TCP chain: writes to the socket; resolves when the write has been handed to the system. */
 function sinkOf(socket: net.Socket): Push {
   return (item: Item) => {
+    // After a toxic closed the connection (limit_data), what is still on its way is dropped.
+    if (socket.destroyed || socket.writableEnded) return Promise.resolve();
     if (item.kind === 'end') {
       socket.end();
       return Promise.resolve();
     }
-    if (socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => socket.write(item.bytes, () => resolve()));
   };
 }
