@@ -11,9 +11,11 @@ import { exitQuietlyOnClosedStdout, parseCommandLine, usageError, wholeNumber } 
 import { emptyGrade, findSubmissions, type Grade, type GradeOptions, gradeAll, lessonsFor, pointsProblems, Staging } from './grader.ts';
 import { findLesson, type Grading, loadCourse, nearest, readRubric } from './manifest.ts';
 import { recordWork, workFolder } from './progress.ts';
+import { faultPlanOrExit } from './relay/plan.ts';
+import { FAULTS_SKIP } from './relay/session.ts';
 import { parseFormats, writeFormats } from './report/formats.ts';
 import { mergeCommand } from './report/merge.ts';
-import type { Assignment, Report } from './report/model.ts';
+import type { Assignment, Faults, Report } from './report/model.ts';
 import { gradingKey, parseShard, shardOf } from './report/shard.ts';
 import { stopTestRuns } from './results.ts';
 
@@ -37,6 +39,9 @@ options:
   --shard K/N            grade only part K of N of the submissions (merge the parts' reports with
                          npm run grade -- merge REPORT...)
   --only NAME            run only the test named NAME (repeatable)
+  --faults SPEC          run the tests with every connection through a relay that misbehaves on purpose,
+                         e.g. slicer (each write cut into small pieces); see README.md, "The wire"
+  --seed N               the same random choices of the faults every run
   --help`;
 
 exitQuietlyOnClosedStdout();
@@ -55,6 +60,8 @@ const { values, positionals } = parseCommandLine('grade', {
     format: { type: 'string', multiple: true },
     shard: { type: 'string' },
     only: { type: 'string', multiple: true },
+    faults: { type: 'string' },
+    seed: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -82,6 +89,16 @@ const shard = values.shard === undefined ? undefined : orUsageError(() => parseS
 if (values.assignment !== undefined && values.assignment !== 'exercise' && values.assignment !== 'port')
   usageError('grade', `--assignment must be exercise or port, not '${values.assignment}'`);
 const assignment = values.assignment as Assignment | undefined;
+// A bad spec is one line and exit 2, before anything runs.
+if (values.seed !== undefined && values.faults === undefined)
+  usageError('grade', '--seed goes with --faults: it makes their random choices repeatable');
+const faults: Faults | undefined =
+  values.faults === undefined
+    ? undefined
+    : {
+        spec: faultPlanOrExit('grade', values.faults).spec,
+        ...optional('seed', wholeNumber('grade', '--seed', values.seed, 0, 2 ** 32 - 1)),
+      };
 let rubric: Grading | undefined;
 if (values.rubric !== undefined) {
   try {
@@ -127,6 +144,7 @@ const options: GradeOptions = {
   ...(rubric ? { rubric } : {}),
   withReference,
   timeoutMs: (timeoutS ?? 180) * 1000,
+  ...(faults ? { faults } : {}),
 };
 const single = submissions.length === 1;
 const reportDir = values.report !== undefined || !single || formats.length > 0 || shard ? path.resolve(values.report ?? '.') : undefined;
@@ -136,6 +154,7 @@ const report = (partial: boolean, why: string): Report => ({
   gradedAt: new Date().toISOString(),
   assignment: assignment ?? 'manifest',
   ...(values.rubric ? { rubric: values.rubric } : {}),
+  ...(faults ? { faults } : {}),
   ...(shard ? { shard } : {}),
   partial: partial || grades.some((g) => g?.status === 'partial'),
   grades: submissions.map((submission, i) => grades[i] ?? emptyGrade(submission, options, 'partial', `not graded: ${why}`)),
@@ -218,10 +237,19 @@ function printDetails(grade: Grade): void {
     console.log(
       `  programs: ${grade.roles.map((r) => `${r.role} = ${r.program}${r.from === 'reference' ? " (the lesson's)" : ''}`).join(', ')}`,
     );
+  if (faults)
+    console.log(
+      `  under faults: ${faults.spec}${faults.seed !== undefined ? `, seed ${faults.seed}` : ''} (every connection went through a relay)`,
+    );
   if (grade.reason) console.log(`${indent(`${grade.status}: ${grade.reason}`, 2)}`);
-  const notRun = grade.tests.filter((t) => t.status === 'not-run');
+  const skipped = (t: Grade['tests'][number]): boolean => t.status === 'not-run' && t.message?.startsWith(FAULTS_SKIP) === true;
+  const notRun = grade.tests.filter((t) => t.status === 'not-run' && !skipped(t));
   if (notRun.length > 0) console.log(`  not run: ${notRun.length} tests (${notRun[0]!.message?.replace(/^not run: /, '')})`);
   for (const test of grade.tests) {
+    if (skipped(test)) {
+      console.log(`  skip  [${test.suite}, note] ${test.name}\n${indent(test.message!, 8)}`);
+      continue;
+    }
     if (test.status === 'not-run') continue;
     const status = test.status === 'pass' ? 'pass' : test.status.toUpperCase();
     const counts =
@@ -311,6 +339,10 @@ function writeReports(dir: string, result: Report): void {
   console.log(
     `\nreports${result.partial ? ' (partial)' : ''}: ${path.relative(process.cwd(), json) || json}, ${path.relative(process.cwd(), csv) || csv}`,
   );
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function orUsageError<T>(parse: () => T): T {

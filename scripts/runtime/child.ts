@@ -77,6 +77,12 @@ export function announcedBy(port: number): Child | undefined {
   return announced.get(port);
 }
 
+/** Names `child` as the program behind `port` too: a relay's port in front of it (tests under faults). */
+export function announce(port: number, child: Child): void {
+  announced.set(port, child);
+  void child.exited.then(() => announced.get(port) === child && announced.delete(port));
+}
+
 export class Child {
   stdout = '';
   stderr = '';
