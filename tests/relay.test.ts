@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
+import { Writable } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import type { RelayEvent } from '../scripts/relay/events.ts';
 import { FaultSpecError, parseFaults, TOXIC_HELP } from '../scripts/relay/faults.ts';
 import { startRelay } from '../scripts/relay/relay.ts';
+import { formatEvent, traceTo } from '../scripts/relay/trace.ts';
 import type { Protocol, Relay, RelayOptions } from '../scripts/relay/types.ts';
 import { withTimeout } from '../scripts/runtime/child.ts';
 import { bindUdp, connectTcp, expectNoDataFor, listenTcp, readToEnd, type UdpPeer, unusedPort, writeBytewise } from './harness.ts';
@@ -608,6 +610,96 @@ describe('relay: fault specs', () => {
     assert.equal(
       TOXIC_HELP,
       'TCP toxics: latency(ms=100,jitter=0) bandwidth(kbps) slicer(size=1,variation=0,delay=1) coalesce(ms,bytes) limit_data(bytes) reset_peer(ms,bytes) timeout(ms=0); UDP toxics: loss(p=0.5) duplicate(p=0.5) reorder(p=0.5,window=1,ms=100) latency(ms=100,jitter=0); each also takes dir=up|down|both',
+    );
+  });
+});
+
+describe('relay: trace lines', () => {
+  const plain = { encoding: 'utf-8', color: false };
+
+  it('formats each kind of event as one line with time, connection, direction, bytes, hex and text', () => {
+    // Checks the trace format on fixed events: fixed-width time, #conn, role arrow, byte count,
+    // hex cut at 32 bytes, decoded text escaped, FIN as half-close, RST, datagram source.
+    const bytes = Buffer.from('你好\n');
+    const lines = [
+      formatEvent({ t: 0, conn: 1, kind: 'connect', protocol: 'tcp', client: '127.0.0.1:50000', server: '127.0.0.1:6000' }, plain),
+      formatEvent({ t: 1.25, conn: 1, kind: 'data', dir: 'up', bytes }, plain),
+      formatEvent(
+        { t: 12.5, conn: 1, kind: 'data', dir: 'down', bytes: Buffer.alloc(40, 'a') },
+        { ...plain, names: { up: 'cli', down: 'srv' } },
+      ),
+      formatEvent({ t: 13, conn: 1, kind: 'end', dir: 'up' }, plain),
+      formatEvent({ t: 1234.56, conn: 12, kind: 'reset', dir: 'down' }, plain),
+      formatEvent({ t: 2000, conn: 12, kind: 'close' }, plain),
+      formatEvent(
+        { t: 3, conn: 2, kind: 'datagram', dir: 'up', from: '127.0.0.1:5000', to: '127.0.0.1:7000', bytes: Buffer.from('ping') },
+        plain,
+      ),
+      formatEvent({ t: 4, conn: 2, kind: 'fault', dir: 'up', toxic: 'loss', what: 'loss: dropped 4 bytes' }, plain),
+      formatEvent({ t: 5, conn: 3, kind: 'refused', protocol: 'tcp', server: '127.0.0.1:6000', reason: 'ECONNREFUSED' }, plain),
+    ];
+    assert.deepEqual(lines, [
+      '      0.0 ms  #1    client → server  connect   127.0.0.1:50000 → 127.0.0.1:6000',
+      '      1.3 ms  #1    client → server  data      7 bytes  e4 bd a0 e5 a5 bd 0a  你好\\n',
+      `     12.5 ms  #1    srv → cli  data      40 bytes  ${'61 '.repeat(32)}…  ${'a'.repeat(40)}`,
+      '     13.0 ms  #1    client → server  FIN (half-close 半关闭)',
+      '   1234.6 ms  #12   server → client  RST',
+      '   2000.0 ms  #12                    close',
+      '      3.0 ms  #2    client → server  datagram  from 127.0.0.1:5000  4 bytes  70 69 6e 67  ping',
+      '      4.0 ms  #2    client → server  fault     loss: dropped 4 bytes',
+      '      5.0 ms  #3    client → server  refused   127.0.0.1:6000 (ECONNREFUSED); the client is reset',
+    ]);
+  });
+
+  it('escapes control characters and decodes in the given encoding', () => {
+    // Checks that network text cannot reach the terminal raw, and that gbk bytes show as gbk text.
+    const hostile = formatEvent({ t: 0, conn: 1, kind: 'data', dir: 'up', bytes: Buffer.from('\x1b[2J\r\u202e') }, plain);
+    assert.ok(hostile.endsWith('\\x1b[2J\\r\\u{202e}'), hostile);
+    assert.equal(/[\x00-\x1f]/.test(hostile), false);
+    const gbk = formatEvent(
+      { t: 0, conn: 1, kind: 'data', dir: 'up', bytes: Buffer.from([0xc4, 0xe3]) },
+      { encoding: 'gbk', color: false },
+    );
+    assert.ok(gbk.endsWith('c4 e3  你'), gbk);
+  });
+
+  it('colours only when asked', () => {
+    // Checks colour: ANSI escapes with color true, none with color false.
+    const event: RelayEvent = { t: 0, conn: 1, kind: 'reset', dir: 'up' };
+    assert.match(formatEvent(event, { encoding: 'utf-8', color: true }), /\x1b\[31mRST\x1b\[0m/);
+    assert.equal(formatEvent(event, plain).includes('\x1b'), false);
+  });
+
+  it('traces a real exchange line by line (times and ports normalised)', async (t) => {
+    // Checks traceTo() on a relay: a request, its half-close, the reply, its half-close, the close.
+    const server = await listenTcp(t);
+    let written = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written += chunk.toString();
+        done();
+      },
+    });
+    const front = await relay(t, server.port, { onEvent: traceTo(sink, plain) });
+    const client = await connectTcp(t, front.address.port);
+    const accepted = await server.next();
+    client.end('hello\n');
+    assert.equal((await readToEnd(accepted)).toString(), 'hello\n');
+    accepted.end('hi');
+    await readToEnd(client);
+    await eventually(front, (event) => event.kind === 'close', 'the close event');
+    const normalised = written.replace(/^ +\d+\.\d ms/gm, 'T ms').replace(/:\d+/g, ':PORT');
+    assert.equal(
+      normalised,
+      [
+        'T ms  #1    client → server  connect   127.0.0.1:PORT → 127.0.0.1:PORT',
+        'T ms  #1    client → server  data      6 bytes  68 65 6c 6c 6f 0a  hello\\n',
+        'T ms  #1    client → server  FIN (half-close 半关闭)',
+        'T ms  #1    server → client  data      2 bytes  68 69  hi',
+        'T ms  #1    server → client  FIN (half-close 半关闭)',
+        'T ms  #1                     close',
+        '',
+      ].join('\n'),
     );
   });
 });
