@@ -5,6 +5,8 @@
 //   npm run lesson 04-tcp-server -- --exercise       copy its programs to work/04-tcp-server/ to do the exercise
 //   npm run lesson 04-tcp-server -- --watch          grade work/04-tcp-server/ now and on every save
 //   npm run lesson 04-tcp-server -- --reset          start the exercise again (the old folder is kept as a backup)
+//   npm run lesson 05-tcp-chat -- --demo --trace     a relay in front of each server prints every read (issue 15)
+//   npm run lesson 05-tcp-chat -- --demo --faults slicer --programs DIR   the network cuts writes; DIR's programs
 // Everything comes from the lesson manifests (lessons/NN-slug/lesson.json).
 //
 // Signals: the programs run in the runner's process group, as programs started from the terminal
@@ -20,9 +22,9 @@ import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
 import { type Course, findLesson, type Lesson, loadCourse, type Program, programPath, REPO_ROOT } from './manifest.ts';
-import { type FlagTable, LESSON_FLAGS, programFlags, swallowedFlags, swallowedMessage } from './npm-flags.ts';
+import { type FlagTable, LESSON_FLAGS, ONE_PROGRAM_FLAGS, programFlags, swallowedFlags, swallowedMessage } from './npm-flags.ts';
 import { workFolder, workStatus } from './progress.ts';
-import { RELAY_OPTIONS, type RelayFlags, relayFlags, WireRun } from './relay/wiring.ts';
+import { defaultEncoding, oneProgramWire, RELAY_OPTIONS, type RelayFlags, relayFlags, traceOneProgram, WireRun } from './relay/wiring.ts';
 import { typescriptLoaderArgs } from './run-ts/index.ts';
 import { Child, type ChildOptions } from './runtime/child.ts';
 import { ProgramFailure } from './runtime/failure.ts';
@@ -49,6 +51,15 @@ LESSON is the full name, its number (04) or its slug (tcp-server), or the path o
 (lessons/04-tcp-server/server.ts, work/04-tcp-server/server.ts) to run that file as its role.
 options for a whole lesson: --demo, --host HOST, --encoding NAME (passed to every program),
   --exercise, --watch (--poll: check for changes every second instead of waiting for file events), --reset, --help
+the wire (a relay in front of each listening program; every other role is given the relay's port):
+  --trace              print each read the relay sees: who, which way, when, how many bytes, hex and text;
+                       half-close, reset and close; each UDP datagram with its source and size
+  --faults SPEC        make the network misbehave, e.g. slicer, latency:ms=50, loss:p=0.3+duplicate (README: "The wire")
+  --seed N             the same random choices of the faults every run
+  --programs DIR       run DIR's programs instead of the lesson's (the lesson's for the files DIR lacks)
+one program through a relay: npm run lesson 04-tcp-server client -- --trace-to 127.0.0.1:7788 [--faults SPEC] [flags]
+  starts a relay in front of HOST:PORT (a server already running) and gives the program the relay's
+  --host and --port; the relay's trace is printed with the program's output
 Flags go after --: before it, npm takes them for itself.`;
 
 exitQuietlyOnClosedStdout();
@@ -76,7 +87,7 @@ async function main(args: string[]): Promise<void> {
   const roleGiven = byPath ? undefined : positionals[1];
   const named = byPath?.program ?? lesson.programs.find((p) => p.role === roleGiven);
   // Before the role is checked: `--encoding utf-8` without `--` leaves `utf-8` where a role would be.
-  const known = named ? programFlags(byPath?.file ?? programPath(lesson, named)) : lessonFlags(lesson);
+  const known = named ? new Map([...programFlags(byPath?.file ?? programPath(lesson, named)), ...ONE_PROGRAM_FLAGS]) : lessonFlags(lesson);
   const npm = swallowedFlags(process.env, args, known, named && !byPath ? 2 : 1);
   if (npm.flags.length > 0) usageError('lesson', swallowedMessage(npm.flags, npm.args));
   if (byPath) return runOne(lesson, byPath.program, args.slice(1), byPath.file);
@@ -258,7 +269,20 @@ function shown(file: string): string {
 
 /** Two-terminal mode: one program, the user's own flags, the terminal as its stdin and stdout. */
 async function runOne(lesson: Lesson, program: Program, given: string[], file?: string): Promise<void> {
-  const args = given;
+  let args = given;
+  // --trace-to HOST:PORT: the program talks to a relay in front of HOST:PORT, whose trace is printed here.
+  const wire = oneProgramWire('lesson', given);
+  let relays: Awaited<ReturnType<typeof traceOneProgram>>['relays'] | undefined;
+  if (wire) {
+    const at = wire.args.lastIndexOf('--encoding');
+    const encoding = (at >= 0 ? wire.args[at + 1] : undefined) ?? defaultEncoding(file ?? programPath(lesson, program));
+    try {
+      ({ args, relays } = await traceOneProgram(wire, encoding, (line) => console.log(line), USE_COLOUR));
+    } catch (err) {
+      console.error(`lesson: --trace-to: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  }
   const child = launch(lesson, program, args, { stdio: 'inherit' }, file);
   let passedOn = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -272,6 +296,7 @@ async function runOne(lesson: Lesson, program: Program, given: string[], file?: 
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   const { code, signal } = await child.exited;
+  await relays?.close();
   // The program's own exit code: 0 for a server that shut down cleanly on Ctrl-C.
   process.exitCode = code ?? 128 + (signal ? os.constants.signals[signal] : 0);
 }

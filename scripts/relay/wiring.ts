@@ -5,13 +5,18 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { usageError } from '../cli.ts';
+import { usageError, wholeNumber } from '../cli.ts';
 import { READY_LINE } from '../runtime/child.ts';
 import type { RelayEvent } from './events.ts';
-import { type FaultPlan, type Fronted, LessonRelays, recordingToJson } from './session.ts';
+import { faultPlanOrExit } from './plan.ts';
+import { type FaultPlan, type Fronted, LessonRelays, Relays, recordingToJson } from './session.ts';
+import { formatEvent } from './trace.ts';
 
 /** The runner's flags for the wire, for parseCommandLine. */
 export const RELAY_OPTIONS = {
+  trace: { type: 'boolean', default: false },
+  faults: { type: 'string' },
+  seed: { type: 'string' },
   programs: { type: 'string' },
   record: { type: 'string' },
 } as const;
@@ -28,13 +33,22 @@ export interface RelayFlags {
   encoding?: string;
 }
 
+/** The highest --seed: the relay's generator takes a 32-bit seed. */
+const MAX_SEED = 2 ** 32 - 1;
+
 /** The wire flags of a whole-lesson run, checked (a bad spec or seed: one line, exit 2), or undefined when none was given. */
 export function relayFlags(
   command: string,
   values: { trace?: boolean; faults?: string; seed?: string; programs?: string; record?: string; encoding?: string },
 ): RelayFlags | undefined {
-  if (values.programs === undefined && values.record === undefined) return undefined;
-  const flags: RelayFlags = { trace: false };
+  if (!values.trace && values.faults === undefined && values.programs === undefined && values.record === undefined) {
+    if (values.seed !== undefined) usageError(command, '--seed goes with --faults: it makes their random choices repeatable');
+    return undefined;
+  }
+  const flags: RelayFlags = { trace: values.trace === true };
+  if (values.faults !== undefined) flags.plan = faultPlanOrExit(command, values.faults);
+  const seed = wholeNumber(command, '--seed', values.seed, 0, MAX_SEED);
+  if (seed !== undefined) flags.seed = seed;
   if (values.programs !== undefined) {
     const dir = path.resolve(values.programs);
     if (!existsSync(dir)) usageError(command, `--programs: ${values.programs} is not a folder`);
@@ -99,7 +113,10 @@ export class WireRun {
 
   private onEvent(fronted: Fronted, event: RelayEvent): void {
     if (!this.flags.trace) return;
-    this.print(`${paint(`[wire ${fronted.role}]`, 2, this.colour)} ${event.kind}`); // trace.ts's lines come with the relay's trace
+    const clients = this.relays!.recorded().find((r) => r.server === fronted.role)?.clients ?? {};
+    const names = { up: clients[event.conn] ?? 'client', down: fronted.role };
+    const line = formatEvent(event, { encoding: this.encodings.get(fronted.role) ?? 'utf-8', color: this.colour, names });
+    this.print(`${paint(`[wire ${fronted.role}]`, 2, this.colour)} ${line}`);
   }
 
   /** Closes the relays and, with --record, writes what they saw. */
@@ -116,6 +133,67 @@ export class WireRun {
       writeFileSync(this.flags.record, recordingToJson(recording));
     }
   }
+}
+
+/** One-program mode's wire flags: where to relay to, and the program's own arguments without them. */
+export interface OneProgramWire {
+  host: string;
+  port: number;
+  plan?: FaultPlan;
+  seed?: number;
+  args: string[];
+}
+
+/**
+ * `npm run lesson 04-tcp-server client -- --trace-to 127.0.0.1:7788 [--faults SPEC] [--seed N] FLAGS`:
+ * takes the wire flags out of a program's arguments. undefined: no --trace-to (and then no --faults).
+ */
+export function oneProgramWire(command: string, args: string[]): OneProgramWire | undefined {
+  const rest: string[] = [];
+  const found: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const match = /^--(trace-to|faults|seed)(?:=(.*))?$/.exec(arg);
+    if (!match) {
+      rest.push(arg);
+      continue;
+    }
+    const value = match[2] ?? args[++i];
+    if (value === undefined) usageError(command, `--${match[1]} needs a value`);
+    found[match[1]!] = value;
+  }
+  if (found['trace-to'] === undefined) {
+    if (found.faults !== undefined || found.seed !== undefined)
+      usageError(command, '--faults and --seed for one program need --trace-to HOST:PORT (the server to relay to)');
+    return undefined;
+  }
+  const target = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(found['trace-to']);
+  if (!target || Number(target[2]) < 1 || Number(target[2]) > 65535)
+    usageError(command, `--trace-to must be HOST:PORT (127.0.0.1:7788, [::1]:7788), not '${found['trace-to']}'`);
+  const wire: OneProgramWire = { host: target[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(target[2]), args: rest };
+  if (found.faults !== undefined) wire.plan = faultPlanOrExit(command, found.faults);
+  const seed = wholeNumber(command, '--seed', found.seed, 0, MAX_SEED);
+  if (seed !== undefined) wire.seed = seed;
+  return wire;
+}
+
+/**
+ * Starts the relay of one-program mode in front of wire.host:wire.port, printing its trace, and
+ * returns the program's arguments pointed at it (its own --host and --port come after, so they win).
+ */
+export async function traceOneProgram(
+  wire: OneProgramWire,
+  encoding: string,
+  print: (line: string) => void,
+  colour: boolean,
+): Promise<{ args: string[]; relays: Relays }> {
+  const relays = new Relays({
+    ...(wire.plan ? { plan: wire.plan } : {}),
+    ...(wire.seed !== undefined ? { seed: wire.seed } : {}),
+    onEvent: (_fronted, event) => print(`${paint('[wire]', 2, colour)} ${formatEvent(event, { encoding, color: colour })}`),
+  });
+  const fronted = await relays.front('server', wire.host, wire.port);
+  return { args: [...wire.args, '--host', fronted.relay.address.host, '--port', String(fronted.port)], relays };
 }
 
 function paint(text: string, code: number, colour: boolean): string {
