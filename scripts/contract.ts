@@ -12,6 +12,7 @@ import { tableFiles, tableProblems } from './lesson-table.ts';
 import { type Lesson, loadLessons, REPO_ROOT, solutionDir } from './manifest.ts';
 import { PRINTABLE_SOURCE, printableCopy } from './printable.ts';
 import { codeIncludes } from './regions.ts';
+import { parseFaultPlan } from './relay/plan.ts';
 import { withTranslations } from './translation.ts';
 
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'tests', 'fixtures');
@@ -79,6 +80,11 @@ export interface KnownBad {
   defect: string;
   note: string | null;
   rejectedBy: string[];
+  /**
+   * A --faults spec (issue 15): the defect shows only when the network misbehaves. Its rejectedBy
+   * tests (lesson or exercise) pass on a plain run, which is why it needs the faults, and fail under them.
+   */
+  faults?: string;
 }
 
 /** Every file a lesson's programs run from, once (two roles may run one file). */
@@ -238,6 +244,9 @@ export function readKnownBad(lesson: Lesson): { fixtures: KnownBad[]; problems: 
       Array.isArray(raw.rejectedBy) && raw.rejectedBy.length > 0 && raw.rejectedBy.every((t) => typeof t === 'string')
         ? ''
         : '"rejectedBy" (the names of lesson tests)',
+      raw.faults === undefined || (typeof raw.faults === 'string' && faultsParse(raw.faults))
+        ? ''
+        : '"faults" (a --faults spec the relay accepts, e.g. "slicer")',
     ].filter(Boolean);
     const strangers = readdirSync(path.join(dir, name)).filter((f) => f !== 'bad.json' && !programFiles(lesson).includes(f));
     if (wrong.length > 0) problems.push(`${rel(file)} needs ${wrong.join(', ')}`);
@@ -246,7 +255,14 @@ export function readKnownBad(lesson: Lesson): { fixtures: KnownBad[]; problems: 
         `${rel(path.join(dir, name))}/ holds ${strangers.join(', ')}, which ${strangers.length === 1 ? 'is no program' : 'are no programs'} of the lesson`,
       );
     if (wrong.length === 0)
-      fixtures.push({ name, dir: path.join(dir, name), defect: raw.defect!, note: raw.note!, rejectedBy: raw.rejectedBy! });
+      fixtures.push({
+        name,
+        dir: path.join(dir, name),
+        defect: raw.defect!,
+        note: raw.note!,
+        rejectedBy: raw.rejectedBy!,
+        ...(raw.faults !== undefined ? { faults: raw.faults } : {}),
+      });
   }
   return { fixtures, problems };
 }
@@ -302,15 +318,56 @@ export async function untouchedProblems(lesson: Lesson): Promise<string[]> {
 
 /** Every test the fixture's bad.json names fails on it, with a message, and its score is not full. */
 export async function knownBadProblems(lesson: Lesson, fixture: KnownBad): Promise<string[]> {
+  if (fixture.faults !== undefined) return faultyOnlyProblems(lesson, fixture, fixture.faults);
   const grade = await gradeWith(lesson, lesson.dir, { suites: ['lesson'], only: fixture.rejectedBy }, fixture.dir);
-  const problems = fixture.rejectedBy.flatMap((name) => {
-    const outcome = grade.tests.find((t) => t.name === name);
-    if (!outcome) return [`'${name}' did not run: is it the exact name of a lesson test?`];
-    if (outcome.status !== 'fail') return [`'${name}' should fail on ${fixture.name}, but its status is ${outcome.status}`];
-    return outcome.message ? [] : [`'${name}' fails on ${fixture.name} without saying why`];
-  });
+  const problems = rejections(grade, fixture, 'a lesson test');
   if (grade.score >= 100) problems.push(`${fixture.name} scores 100`);
   return problems;
+}
+
+/** Every test the fixture names fails on it (under `under`, when given), with a message. */
+function rejections(grade: Grade, fixture: KnownBad, what: string, under = ''): string[] {
+  return fixture.rejectedBy.flatMap((name) => {
+    const outcome = grade.tests.find((t) => t.name === name);
+    if (!outcome) return [`'${name}' did not run${under}: is it the exact name of ${what}?`];
+    if (outcome.status !== 'fail') return [`'${name}' should fail on ${fixture.name}${under}, but its status is ${outcome.status}`];
+    return outcome.message ? [] : [`'${name}' fails on ${fixture.name}${under} without saying why`];
+  });
+}
+
+/**
+ * A defect that shows only under faults, checked both ways: on a plain run each test it names
+ * passes (the network on loopback hides it: otherwise it needs no faults), and under the faults
+ * each fails, with a message, and the grade is not full.
+ */
+async function faultyOnlyProblems(lesson: Lesson, fixture: KnownBad, spec: string): Promise<string[]> {
+  const options = { suites: ['lesson', 'exercise'] as ('lesson' | 'exercise')[], only: fixture.rejectedBy };
+  const [plain, faulty] = await Promise.all([
+    gradeWith(lesson, lesson.dir, options, fixture.dir),
+    gradeWith(lesson, lesson.dir, { ...options, faults: { spec } }, fixture.dir),
+  ]);
+  const problems = fixture.rejectedBy.flatMap((name) => {
+    const outcome = plain.tests.find((t) => t.name === name);
+    if (!outcome) return [];
+    return outcome.status === 'pass'
+      ? []
+      : [
+          `'${name}' should pass on ${fixture.name} without faults (it is rejected only under --faults ${spec}), but its status is ${outcome.status}`,
+        ];
+  });
+  problems.push(...rejections(faulty, fixture, 'a lesson or exercise test', ` under --faults ${spec}`));
+  if (faulty.score >= 100) problems.push(`${fixture.name} scores 100 under --faults ${spec}`);
+  return problems;
+}
+
+/** Whether the relay accepts a --faults spec. */
+function faultsParse(spec: string): boolean {
+  try {
+    parseFaultPlan(spec);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readIfExists(file: string): string | undefined {

@@ -12,9 +12,11 @@ import { emptyGrade, findSubmissions, type Grade, type GradeOptions, gradeAll, l
 import { localizedLesson, setLanguage, t } from './i18n/index.ts';
 import { findLesson, type Grading, loadCourse, nearest, readRubric } from './manifest.ts';
 import { recordWork, workFolder } from './progress.ts';
+import { faultPlanOrExit } from './relay/plan.ts';
+import { FAULTS_SKIP } from './relay/session.ts';
 import { parseFormats, writeFormats } from './report/formats.ts';
 import { mergeCommand } from './report/merge.ts';
-import type { Assignment, Report } from './report/model.ts';
+import type { Assignment, Faults, Report } from './report/model.ts';
 import { gradingKey, parseShard, shardOf } from './report/shard.ts';
 import { stopTestRuns } from './results.ts';
 
@@ -35,6 +37,8 @@ const { values, positionals } = parseCommandLine('grade', {
     shard: { type: 'string' },
     only: { type: 'string', multiple: true },
     lang: { type: 'string' },
+    faults: { type: 'string' },
+    seed: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -66,6 +70,15 @@ const shard = values.shard === undefined ? undefined : orUsageError(() => parseS
 if (values.assignment !== undefined && values.assignment !== 'exercise' && values.assignment !== 'port')
   usageError('grade', t('grade.assignment', { value: values.assignment }));
 const assignment = values.assignment as Assignment | undefined;
+// A bad spec is one line and exit 2, before anything runs.
+if (values.seed !== undefined && values.faults === undefined) usageError('grade', t('grade.seedNeedsFaults'));
+const faults: Faults | undefined =
+  values.faults === undefined
+    ? undefined
+    : {
+        spec: faultPlanOrExit('grade', values.faults).spec,
+        ...optional('seed', wholeNumber('grade', '--seed', values.seed, 0, 2 ** 32 - 1)),
+      };
 let rubric: Grading | undefined;
 if (values.rubric !== undefined) {
   try {
@@ -107,6 +120,7 @@ const options: GradeOptions = {
   ...(rubric ? { rubric } : {}),
   withReference,
   timeoutMs: (timeoutS ?? 180) * 1000,
+  ...(faults ? { faults } : {}),
 };
 const single = submissions.length === 1;
 const reportDir = values.report !== undefined || !single || formats.length > 0 || shard ? path.resolve(values.report ?? '.') : undefined;
@@ -116,6 +130,7 @@ const report = (partial: boolean, why: string): Report => ({
   gradedAt: new Date().toISOString(),
   assignment: assignment ?? 'manifest',
   ...(values.rubric ? { rubric: values.rubric } : {}),
+  ...(faults ? { faults } : {}),
   ...(shard ? { shard } : {}),
   partial: partial || grades.some((g) => g?.status === 'partial'),
   grades: submissions.map((submission, i) => grades[i] ?? emptyGrade(submission, options, 'partial', `not graded: ${why}`)),
@@ -197,10 +212,16 @@ function printDetails(grade: Grade): void {
         programs: grade.roles.map((r) => `${r.role} = ${r.program}${r.from === 'reference' ? t('grade.lessonsOwn') : ''}`).join(', '),
       }),
     );
+  if (faults) console.log(t('grade.underFaults', { spec: faults.spec, seed: faults.seed }));
   if (grade.reason) console.log(`${indent(`${grade.status}: ${grade.reason}`, 2)}`);
-  const notRun = grade.tests.filter((t) => t.status === 'not-run');
+  const skipped = (test: Grade['tests'][number]): boolean => test.status === 'not-run' && test.message?.startsWith(FAULTS_SKIP) === true;
+  const notRun = grade.tests.filter((test) => test.status === 'not-run' && !skipped(test));
   if (notRun.length > 0) console.log(t('grade.notRun', { count: notRun.length, why: notRun[0]!.message?.replace(/^not run: /, '') }));
   for (const test of grade.tests) {
+    if (skipped(test)) {
+      console.log(`${t('grade.skipUnderFaults', { suite: test.suite, name: test.name })}\n${indent(test.message!, 8)}`);
+      continue;
+    }
     if (test.status === 'not-run') continue;
     const status = test.status === 'pass' ? 'pass' : test.status.toUpperCase();
     const counts =
@@ -293,6 +314,10 @@ function writeReports(dir: string, result: Report): void {
       csv: path.relative(process.cwd(), csv) || csv,
     }),
   );
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function orUsageError<T>(parse: () => T): T {

@@ -18,7 +18,7 @@ import {
   SOLUTIONS_DIR,
   WORK_ROOT,
 } from './manifest.ts';
-import type { Assignment, GradeStatus, ReportRole, ReportTest, StudentGrade, TestRole } from './report/model.ts';
+import type { Assignment, Faults, GradeStatus, ReportRole, ReportTest, StudentGrade, TestRole } from './report/model.ts';
 import { listTests, type TestResult, testResults } from './results.ts';
 import { nodeArgsFor } from './run-ts/index.ts';
 import { Child, START_ERROR } from './runtime/child.ts';
@@ -66,6 +66,8 @@ export interface GradeOptions {
   rubric?: Grading;
   /** Roles a folder may lack, filled with the lesson's own program ('all' for any role). */
   withReference?: string[];
+  /** Run the tests under these faults: every connection through a relay with the spec's toxics (issue 15). */
+  faults?: Faults;
 }
 
 // ---- finding submissions ----
@@ -222,6 +224,10 @@ export async function gradeStaged(submission: Submission, staged: string, option
     SOCKET_LESSONS_STAGED: '1', // our own copy: the harness may transpile the programs beside themselves
   };
   if (options.waitMs) env.SOCKET_LESSONS_WAIT_MS = String(options.waitMs);
+  if (options.faults) {
+    env.SOCKET_LESSONS_FAULTS = options.faults.spec; // read by tests/harness/faults.ts
+    if (options.faults.seed !== undefined) env.SOCKET_LESSONS_SEED = String(options.faults.seed);
+  }
   const testFile = path.join(lesson.dir, `${lesson.id}.test.ts`);
   const clean = (text: string): string => withoutStaging(text, staged);
 
@@ -271,7 +277,14 @@ export async function gradeStaged(submission: Submission, staged: string, option
       // reported by the tests
     }
     for (const result of results) {
+      if (result.status === 'skip') {
+        // Skipped under faults, with why it cannot hold through a relay: reported, and counted for nothing.
+        tests.push({ ...explain(result, lesson, commands), role: 'note', group: result.suite, skipped: true });
+        continue;
+      }
       const test = explain(result, lesson, commands);
+      if (options.faults && result.status !== 'pass')
+        test.message = `${underFaults(options.faults, result.faults)}\n${test.message ?? ''}`.trim();
       if (result.status === 'error' && result.name === path.basename(testFile)) {
         status = result.timeLimitMs !== undefined ? 'partial' : 'error';
         reason = clean(
@@ -317,12 +330,19 @@ export async function gradeStaged(submission: Submission, staged: string, option
     ...scored,
     roles,
     seconds: Math.round((performance.now() - started) / 100) / 10,
-    tests: tests.map(({ group: _, ...test }) => test),
+    tests: tests.map(({ group: _, skipped: __, ...test }) => test),
   };
 }
 
-/** A report test, and the describe group it came from (for points given to a group). */
-type Counted = ReportTest & { group?: string };
+/** The first line of a failure under faults: the run's toxics, and what they did in this test. */
+function underFaults(faults: Faults, acted: string | undefined): string {
+  const seed = faults.seed !== undefined ? ` --seed ${faults.seed}` : '';
+  const what = acted ? `the relay's toxics acted: ${acted}` : 'no toxic acted during this test';
+  return `Under --faults ${faults.spec}${seed} (the network misbehaved on purpose): ${what}.`;
+}
+
+/** A report test, the describe group it came from (for points given to a group), and whether it was skipped under faults. */
+type Counted = ReportTest & { group?: string; skipped?: boolean };
 
 function suiteOf(describe: string): 'lesson' | 'exercise' {
   return describe.endsWith('exercise') ? 'exercise' : 'lesson';
@@ -344,7 +364,7 @@ export function scoreTests(
   const penalty = grading.regressionPenalty ?? DEFAULT_REGRESSION_PENALTY;
   const scoredSuite = assignment === 'exercise' ? 'exercise' : 'lesson';
   for (const test of tests) {
-    if (test.suite === 'grader') continue;
+    if (test.suite === 'grader' || test.skipped) continue;
     // A port runs no exercise test; one given anyway counts for nothing.
     test.role = test.suite === scoredSuite ? 'scored' : test.suite === 'lesson' ? 'regression' : 'note';
   }
@@ -380,7 +400,7 @@ export function scoreTests(
     }
   }
   const net = Math.max(0, earned - lost);
-  const exerciseTests = tests.filter((t) => t.suite === 'exercise');
+  const exerciseTests = tests.filter((t) => t.suite === 'exercise' && !t.skipped);
   return {
     score: possible > 0 ? Math.min(100, Math.floor((100 * net) / possible + 1e-9)) : 0,
     points: round(net),
@@ -603,6 +623,7 @@ export async function gradeAll(
 export function explain(result: TestResult, lesson: Lesson, commands = new Map<string, string[]>()): ReportTest {
   const suite = result.suite.endsWith('exercise') ? 'exercise' : 'lesson';
   const base = { name: result.name, suite, role: 'scored' as TestRole, points: 0, maxPoints: 0 } as const;
+  if (result.status === 'skip') return { ...base, status: 'not-run', message: result.message ?? 'skipped' };
   if (result.status === 'pass' || !result.message) return { ...base, status: result.status };
   const [text, ...rest] = result.message.split(/\n(?=--- )/);
   const output = rest.join('\n').trim();

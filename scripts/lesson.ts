@@ -5,6 +5,8 @@
 //   npm run lesson 04-tcp-server -- --exercise       copy its programs to work/04-tcp-server/ to do the exercise
 //   npm run lesson 04-tcp-server -- --watch          grade work/04-tcp-server/ now and on every save
 //   npm run lesson 04-tcp-server -- --reset          start the exercise again (the old folder is kept as a backup)
+//   npm run lesson 05-tcp-chat -- --demo --trace     a relay in front of each server prints every read (issue 15)
+//   npm run lesson 05-tcp-chat -- --demo --faults slicer --programs DIR   the network cuts writes; DIR's programs
 // Everything comes from the lesson manifests (lessons/NN-slug/lesson.json).
 //
 // Signals: the programs run in the runner's process group, as programs started from the terminal
@@ -21,8 +23,9 @@ import { createInterface, type Interface } from 'node:readline';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.ts';
 import { languageArgs, localizedCourse, t, takeLanguage } from './i18n/index.ts';
 import { type Course, findLesson, type Lesson, loadCourse, type Program, programPath, REPO_ROOT } from './manifest.ts';
-import { type FlagTable, LESSON_FLAGS, programFlags, swallowedFlags, swallowedMessage } from './npm-flags.ts';
+import { type FlagTable, LESSON_FLAGS, ONE_PROGRAM_FLAGS, programFlags, swallowedFlags, swallowedMessage } from './npm-flags.ts';
 import { workFolder, workStatus } from './progress.ts';
+import { defaultEncoding, oneProgramWire, RELAY_OPTIONS, type RelayFlags, relayFlags, traceOneProgram, WireRun } from './relay/wiring.ts';
 import { typescriptLoaderArgs } from './run-ts/index.ts';
 import { Child, type ChildOptions } from './runtime/child.ts';
 import { ProgramFailure } from './runtime/failure.ts';
@@ -67,7 +70,7 @@ async function main(given: string[]): Promise<void> {
   const roleGiven = byPath ? undefined : positionals[1];
   const named = byPath?.program ?? lesson.programs.find((p) => p.role === roleGiven);
   // Before the role is checked: `--encoding utf-8` without `--` leaves `utf-8` where a role would be.
-  const known = named ? programFlags(byPath?.file ?? programPath(lesson, named)) : lessonFlags(lesson);
+  const known = named ? new Map([...programFlags(byPath?.file ?? programPath(lesson, named)), ...ONE_PROGRAM_FLAGS]) : lessonFlags(lesson);
   const npm = swallowedFlags(process.env, args, known, named && !byPath ? 2 : 1);
   if (npm.flags.length > 0) usageError('lesson', swallowedMessage(npm.flags, npm.args));
   if (byPath) return runOne(lesson, byPath.program, args.slice(1), byPath.file);
@@ -87,6 +90,7 @@ async function main(given: string[]): Promise<void> {
       poll: { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
+      ...RELAY_OPTIONS,
     },
   });
   if (values.help) return console.log(t('lesson.usage'));
@@ -96,7 +100,8 @@ async function main(given: string[]): Promise<void> {
   const shared = [...(values.host ? ['--host', values.host] : []), ...(values.encoding ? ['--encoding', values.encoding] : [])];
   // Interactive when a person can type; SOCKET_LESSONS_INTERACTIVE=1 makes it so for the runner's tests.
   const demo = values.demo || (!process.stdin.isTTY && process.env.SOCKET_LESSONS_INTERACTIVE !== '1');
-  process.exitCode = await runLesson(lesson, shared, demo);
+  const wire = relayFlags('lesson', values);
+  process.exitCode = await runLesson(lesson, shared, demo, wire);
 }
 
 /** The runner's flags and every program's: what npm may have taken from a whole-lesson command. */
@@ -246,7 +251,21 @@ function shown(file: string): string {
 }
 
 /** Two-terminal mode: one program, the user's own flags, the terminal as its stdin and stdout. */
-async function runOne(lesson: Lesson, program: Program, args: string[], file?: string): Promise<void> {
+async function runOne(lesson: Lesson, program: Program, given: string[], file?: string): Promise<void> {
+  let args = given;
+  // --trace-to HOST:PORT: the program talks to a relay in front of HOST:PORT, whose trace is printed here.
+  const wire = oneProgramWire('lesson', given);
+  let relays: Awaited<ReturnType<typeof traceOneProgram>>['relays'] | undefined;
+  if (wire) {
+    const at = wire.args.lastIndexOf('--encoding');
+    const encoding = (at >= 0 ? wire.args[at + 1] : undefined) ?? defaultEncoding(file ?? programPath(lesson, program));
+    try {
+      ({ args, relays } = await traceOneProgram(wire, encoding, (line) => console.log(line), USE_COLOUR));
+    } catch (err) {
+      console.error(`lesson: --trace-to: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  }
   const child = launch(lesson, program, args, { stdio: 'inherit' }, file);
   let passedOn = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -260,6 +279,7 @@ async function runOne(lesson: Lesson, program: Program, args: string[], file?: s
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   const { code, signal } = await child.exited;
+  await relays?.close();
   // The program's own exit code: 0 for a server that shut down cleanly on Ctrl-C.
   process.exitCode = code ?? 128 + (signal ? os.constants.signals[signal] : 0);
 }
@@ -271,8 +291,9 @@ interface Outcome {
 }
 
 /** Starts every program in manifest order; a listener first, on port 0, the others pointed at its port. */
-async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promise<number> {
+async function runLesson(lesson: Lesson, shared: string[], demo: boolean, flags?: RelayFlags): Promise<number> {
   const running = new Map<string, Running>();
+  const wire = flags && new WireRun(lesson, flags, (line) => console.log(line), USE_COLOUR);
   let interrupted = false;
   const interruption = new Promise<Outcome>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -287,12 +308,13 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
   const deadline = new Promise<Outcome>((resolve) => {
     if (demo) timer = setTimeout(() => resolve(failed(t('lesson.run.demoTimeout', { seconds: DEMO_TIMEOUT_MS / 1000 }))), DEMO_TIMEOUT_MS);
   });
-  const first = await Promise.race([playLesson(lesson, shared, running, terminal), deadline, interruption]);
+  const first = await Promise.race([playLesson(lesson, shared, running, terminal, wire), deadline, interruption]);
   clearTimeout(timer);
   // Once a signal has come, the run ends as the signal says, whatever the programs did meanwhile.
   const outcome = interrupted ? await interruption : first;
   if (!interrupted) await stop([...running.values()]);
   terminal?.close(); // the terminal reader must not keep the process alive
+  await wire?.finish(outcome.code);
   say(outcome.line, outcome.code !== 0);
   return outcome.code;
 }
@@ -314,13 +336,21 @@ async function interrupt(signal: NodeJS.Signals, runs: Running[]): Promise<Outco
 }
 
 /** The run itself: start, feed the input (scripted or typed), wait for the end, and say how it went. */
-async function playLesson(lesson: Lesson, shared: string[], running: Map<string, Running>, terminal?: Terminal): Promise<Outcome> {
+async function playLesson(
+  lesson: Lesson,
+  shared: string[],
+  running: Map<string, Running>,
+  terminal?: Terminal,
+  wire?: WireRun,
+): Promise<Outcome> {
   try {
     for (const program of lesson.programs) {
       const args = [...(program.listens ? ['--port', '0'] : []), ...expand(program.args ?? [], running)];
-      const run = new Running(lesson, program, [...args, ...shared], running.size);
+      const run = new Running(lesson, program, [...args, ...shared], running.size, wire?.programFile(program.file));
       running.set(program.role, run);
       if (program.listens) run.port = await run.ready();
+      // With --trace or --faults, every other role is given the relay's port instead of the server's.
+      if (wire && run.port !== undefined) run.port = await wire.front(program.role, run.child.stdout, run.port);
     }
   } catch (err) {
     return failed((err as Error).message);
@@ -404,17 +434,24 @@ class Running {
     readonly program: Program,
     args: string[],
     index: number,
+    file?: string,
   ) {
     const prefix = paint(`[${program.role}]`, COLOURS[index % COLOURS.length]!);
-    this.child = launch(lesson, program, args, {
-      onLine: {
-        stdout: (line) => console.log(`${prefix} ${line}`),
-        stderr: (line) => {
-          if (/^\s+at \S/.test(line)) this.crashed = true;
-          console.error(`${prefix} ${paint(line, 31)}`);
+    this.child = launch(
+      lesson,
+      program,
+      args,
+      {
+        onLine: {
+          stdout: (line) => console.log(`${prefix} ${line}`),
+          stderr: (line) => {
+            if (/^\s+at \S/.test(line)) this.crashed = true;
+            console.error(`${prefix} ${paint(line, 31)}`);
+          },
         },
       },
-    });
+      file,
+    );
     this.exit = this.child.exited;
   }
 

@@ -25,6 +25,17 @@ export const LESSON_FLAGS: FlagTable = new Map([
   ['reset', false],
   ['host', true],
   ['encoding', true],
+  ['trace', false],
+  ['faults', true],
+  ['seed', true],
+  ['programs', true],
+]);
+
+/** The runner's flags for one program through a relay (--trace-to HOST:PORT, scripts/relay/wiring.ts). */
+export const ONE_PROGRAM_FLAGS: FlagTable = new Map([
+  ['trace-to', true],
+  ['faults', true],
+  ['seed', true],
 ]);
 
 /**

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { run } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from './manifest.ts';
+import { FAULTS_DIAGNOSTIC, FAULTS_SKIP } from './relay/session.ts';
 import { typescriptLoaderArgs } from './run-ts/index.ts';
 import { Child } from './runtime/child.ts';
 import { FAILURE_LINE_VARIABLE, type Failure, splitFailure } from './runtime/failure.ts';
@@ -17,8 +18,8 @@ import { literal } from './runtime/text.ts';
 export interface TestResult {
   name: string;
   suite: string; // the enclosing describe(), '' at top level
-  /** error: the test file itself could not run, or the run was stopped at its time limit. */
-  status: 'pass' | 'fail' | 'error';
+  /** error: the test file itself could not run, or the run was stopped at its time limit. skip: under faults, with its reason. */
+  status: 'pass' | 'fail' | 'error' | 'skip';
   message?: string;
   /** What went wrong, when the harness knew: its kind, and the program's command line and input. */
   failure?: Failure;
@@ -26,6 +27,8 @@ export interface TestResult {
   timeLimitMs?: number;
   /** How long the test took. */
   seconds?: number;
+  /** Under faults: what the relay's toxics did during the test (tests/harness/faults.ts). */
+  faults?: string;
 }
 
 export interface RunOptions {
@@ -111,13 +114,30 @@ if (process.argv[1] === SELF) {
   // Listing: a pattern no name matches, so that every test is reported as skipped, with its name.
   const listing = process.env[LIST_VARIABLE] === '1';
   const testNamePatterns = listing ? [/^\u0000$/] : only?.map((name) => new RegExp(`^${literal(name)}$`));
+  // A test's diagnostics come right after its result, at its nesting (under faults: what the toxics
+  // did, tests/harness/faults.ts), so each result is printed once the next event of a test is in.
+  let pending: { result: TestResult; nesting: number } | undefined;
+  const flush = (): void => {
+    if (pending) console.log(JSON.stringify(pending.result));
+    pending = undefined;
+  };
   for await (const event of run({ files: [file], timeout: PER_TEST_TIMEOUT_MS, ...(testNamePatterns ? { testNamePatterns } : {}) })) {
     if (event.type === 'test:start') suites[event.data.nesting] = event.data.name;
+    const held = pending;
+    if (event.type === 'test:diagnostic' && held && held.nesting === event.data.nesting && event.data.message.startsWith(FAULTS_DIAGNOSTIC))
+      held.result.faults = event.data.message.slice(FAULTS_DIAGNOSTIC.length);
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
+    flush();
     const { data } = event;
     if ((data.details as { type?: string }).type === 'suite') continue;
     if (listing && data.skip !== undefined) {
       console.log(JSON.stringify({ name: data.name, suite: data.nesting > 0 ? (suites[data.nesting - 1] ?? '') : '', status: 'pass' }));
+      continue;
+    }
+    // A test skipped under faults is reported, with why it cannot hold through a relay; other skips are not tests of this run.
+    if (typeof data.skip === 'string' && data.skip.startsWith(FAULTS_SKIP)) {
+      const suite = data.nesting > 0 ? (suites[data.nesting - 1] ?? '') : '';
+      console.log(JSON.stringify({ name: data.name, suite, status: 'skip', message: data.skip } satisfies TestResult));
       continue;
     }
     if (data.skip !== undefined) continue;
@@ -128,8 +148,9 @@ if (process.argv[1] === SELF) {
       seconds: Math.round((data.details as { duration_ms?: number }).duration_ms ?? 0) / 1000,
     };
     if (event.type === 'test:fail') Object.assign(result, splitFailure(failureMessage(event.data.details.error)));
-    console.log(JSON.stringify(result));
+    pending = { result, nesting: data.nesting };
   }
+  flush();
 }
 
 /** node:test wraps a test's failure in an ERR_TEST_FAILURE whose cause is the real error. */

@@ -10,6 +10,9 @@
 // - streams.ts: closing the harness's end of a program's stdout or stderr (a reader gone away);
 // - bad-flags.ts: the usage errors every program rejects; assertions.ts: the one-line error
 //   contract and the other shared checks;
+// - faults.ts: under SOCKET_LESSONS_FAULTS, a relay with those toxics in front of every program and
+//   harness peer a test connects (startListening, listenTcp, bindUdp give the relay's port), and
+//   skipUnderFaults() for a test that cannot hold through a relay;
 // - split.ts: messages cut at every byte offset, written so that each cut falls between two reads
 //   of the program; hostile text for the escape tests; closing a program's stdout (`| head -1`).
 // Every process and socket is registered with t.after(), so it is cleaned up even when a test fails.
@@ -20,6 +23,7 @@
 
 export * from './harness/assertions.ts';
 export * from './harness/bad-flags.ts';
+export * from './harness/faults.ts';
 export * from './harness/programs.ts';
 export * from './harness/split.ts';
 export * from './harness/streams.ts';

@@ -4,22 +4,34 @@
 //   npm test -- lessons/04-tcp-server                      only the tests below a path
 //   npm test -- lessons/04-tcp-server --programs DIR       a lesson's tests against another folder of programs
 //   npm test -- lessons/04-tcp-server --programs DIR --exercise   ... with the exercise tests too
+//   npm test -- lessons/04-tcp-server --faults slicer [--seed N]  every connection through a misbehaving relay
 
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseCommandLine } from '../scripts/cli.ts';
+import { parseCommandLine, usageError, wholeNumber } from '../scripts/cli.ts';
 import { REPO_ROOT } from '../scripts/manifest.ts';
+import { faultPlanOrExit } from '../scripts/relay/plan.ts';
 
 const { values, positionals } = parseCommandLine('test', {
   allowPositionals: true,
-  options: { programs: { type: 'string' }, exercise: { type: 'boolean', default: false } },
+  options: {
+    programs: { type: 'string' },
+    exercise: { type: 'boolean', default: false },
+    faults: { type: 'string' },
+    seed: { type: 'string' },
+  },
 });
 const roots = positionals.length > 0 ? positionals : ['lessons', 'tests'];
 // What tests/harness.ts reads: the folder of programs under test and the suites to run.
 const env = { ...process.env };
 if (values.programs) env.SOCKET_LESSONS_PROGRAMS = path.resolve(values.programs);
 if (values.exercise) env.SOCKET_LESSONS_SUITES = 'lesson,exercise';
+// What tests/harness/faults.ts reads: the toxics every connection goes through, checked here first (one line, exit 2).
+if (values.seed !== undefined && values.faults === undefined) usageError('test', '--seed goes with --faults');
+if (values.faults !== undefined) env.SOCKET_LESSONS_FAULTS = faultPlanOrExit('test', values.faults).spec;
+const seed = wholeNumber('test', '--seed', values.seed, 0, 2 ** 32 - 1);
+if (seed !== undefined) env.SOCKET_LESSONS_SEED = String(seed);
 const files = roots.flatMap((root) => findTests(path.resolve(REPO_ROOT, root)));
 if (files.length === 0) {
   console.error(`test: no *.test.ts files under ${roots.join(', ')}`);

@@ -25,6 +25,8 @@ import {
   type RunningProgram,
   readToEnd,
   SPLIT_MESSAGES,
+  skipIfTooSlowUnderFaults,
+  skipUnderFaults,
   splits,
   start,
   startListening,
@@ -107,6 +109,7 @@ suite(target, 'lesson', () => {
 
   it("server receives a 200 000-byte message whole, where the note's recv(1024) kept 1024 bytes", async (t) => {
     // Checks that nothing is cut at a buffer size: the printed size and text are the whole message.
+    if (skipIfTooSlowUnderFaults(t, 200_000)) return;
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
     const socket = await connectTcp(t, port);
     const text = 'abcdefghij'.repeat(20_000);
@@ -118,6 +121,7 @@ suite(target, 'lesson', () => {
   it('server drops a client whose message passes its 1 MiB limit, and keeps serving', async (t) => {
     // Checks the memory bound: the connection is cut without a reply, the server says why in one
     // line on stderr, and the next client is still served.
+    if (skipIfTooSlowUnderFaults(t, 1024 * 1024 + 1)) return;
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
     const greedy = await connectTcp(t, port);
     greedy.on('error', () => {}); // a reset from the server is one of the expected outcomes
@@ -135,6 +139,9 @@ suite(target, 'lesson', () => {
   it('server survives clients that leave without sending, then serves a real one', async (t) => {
     // Checks that an empty connection (FIN at once) and a reset connection neither crash the
     // server nor count as its one client.
+    const why =
+      "the rude client's reset follows its data before a relay has read them, and the relay's reads then end as a half-close, which it passes on as one";
+    if (skipUnderFaults(t, why)) return;
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
     const quiet = await connectTcp(t, port);
     quiet.end();
@@ -155,6 +162,7 @@ suite(target, 'lesson', () => {
   it('both programs work over IPv6 loopback (--host ::1)', async (t) => {
     // Checks the bracketed ready line and an exchange over ::1; skipped where the machine has no IPv6 loopback.
     if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
+    if (skipUnderFaults(t, "it compares the server's ready line with the port the test connects to, which is a relay's")) return;
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--host', '::1']);
     assert.match(server.stdout, new RegExp(`^listening on \\[::1\\]:${port}$`, 'm'));
     const client = start(t, target, 'client.ts', ['--host', '::1', '--port', String(port), '--message', CHINESE]);
@@ -287,24 +295,27 @@ suite(target, 'lesson', () => {
 
 suite(target, 'exercise', () => {
   it('server --clients 3 serves three clients one after another, then exits', async (t) => {
-    // Checks the exercise: each client gets the reply, "served K of 3" follows each, and the
-    // server exits 0 after the third.
+    // Checks the exercise: each client gets the reply, the server prints each client's whole
+    // message (its framing holds for every client, not only the first), "served K of 3" follows
+    // each, and the server exits 0 after the third.
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--clients', '3']);
     for (let k = 1; k <= 3; k++) {
       const client = start(t, target, 'client.ts', ['--port', String(port), '--message', `client ${k}`]);
       await client.waitFor(/^reply: thank you !$/m);
       await server.waitFor(new RegExp(`^served ${k} of 3$`, 'm'));
+      assert.match(server.stdout, new RegExp(`^received 8 bytes from \\S+: client ${k}$`, 'm'), `the whole message of client ${k}`);
     }
     assert.deepEqual(await server.exit(), OK);
   });
 
   it('server --clients 0 keeps serving until it is stopped', async (t) => {
-    // Checks "0 means never stop": four clients are served and the server is still running.
+    // Checks "0 means never stop": four clients are served, each message whole, and the server is still running.
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--clients', '0']);
     for (let k = 1; k <= 4; k++) {
       const client = start(t, target, 'client.ts', ['--port', String(port), '--message', `client ${k}`]);
       await client.waitFor(/^reply: thank you !$/m);
       await server.waitFor(new RegExp(`^served ${k}$`, 'm'));
+      assert.match(server.stdout, new RegExp(`^received 8 bytes from \\S+: client ${k}$`, 'm'), `the whole message of client ${k}`);
     }
     assert.equal(server.exitStatus, undefined, 'the server must still be running');
   });

@@ -24,7 +24,9 @@ import {
   literal,
   RAW_CONTROL,
   type RunningProgram,
+  relayed,
   SPLIT_MESSAGES,
+  skipUnderFaults,
   splits,
   start,
   startListening,
@@ -70,8 +72,17 @@ async function clientAgainstHarness(t: Parameters<typeof start>[0], args: string
 async function serverAgainstHarness(t: Parameters<typeof start>[0], args: string[] = []) {
   const { program: server, port } = await startListening(t, target, 'server.ts', args);
   const socket = await connectTcp(t, port);
-  await printed(server, `connection from 127.0.0.1:${socket.localPort}`);
+  await accepted(server, socket);
   return { server, socket, wire: new Wire(socket) };
+}
+
+/**
+ * Resolves once the server has printed its "connection from" line for `socket`. Under faults the
+ * server's peer is the relay, whose port is not the socket's: any one connection line then.
+ */
+function accepted(server: RunningProgram, socket: net.Socket): Promise<RegExpMatchArray> {
+  if (relayed('tcp')) return server.waitFor(/^connection from 127\.0\.0\.1:\d+$/m, 'stdout', 'a line "connection from 127.0.0.1:PORT"');
+  return printed(server, `connection from 127.0.0.1:${socket.localPort}`);
 }
 
 /** `text` + "\n" in `encoding`: one message on the wire. */
@@ -141,6 +152,7 @@ suite(target, 'lesson', () => {
   it('both programs chat over IPv6 loopback (--host ::1)', async (t) => {
     // Checks the bracketed ready line and a conversation over ::1; skipped where there is no IPv6 loopback.
     if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
+    if (skipUnderFaults(t, "it compares the server's ready line with the port the test connects to, which is a relay's")) return;
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--host', '::1']);
     assert.match(server.stdout, new RegExp(`^listening on \\[::1\\]:${port}$`, 'm'));
     const client = start(t, target, 'client.ts', ['--host', '::1', '--port', String(port)]);
@@ -340,9 +352,10 @@ suite(target, 'lesson', () => {
   it('a second client is refused while the server chats with the first', async (t) => {
     // Checks that the server stops listening once it has its one client, so a second one is told
     // at once instead of waiting unanswered in the backlog.
+    if (skipUnderFaults(t, "a relay accepts every connection itself, so the server's refusal reaches the client as a reset")) return;
     const { program: server, port } = await startListening(t, target, 'server.ts');
     const first = await connectTcp(t, port);
-    await printed(server, `connection from 127.0.0.1:${first.localPort}`);
+    await accepted(server, first);
     const second = net.connect({ host: '127.0.0.1', port });
     t.after(() => second.destroy());
     const [err] = (await withTimeout(once(second, 'error'), 'the second connection to fail')) as [NodeJS.ErrnoException];

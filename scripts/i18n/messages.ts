@@ -58,6 +58,15 @@ LESSON is the full name, its number (04) or its slug (tcp-server), or the path o
 (lessons/04-tcp-server/server.ts, work/04-tcp-server/server.ts) to run that file as its role.
 options for a whole lesson: --demo, --host HOST, --encoding NAME (passed to every program),
   --exercise, --watch (--poll: check for changes every second instead of waiting for file events), --reset, --lang en|zh, --help
+the wire (a relay in front of each listening program; every other role is given the relay's port):
+  --trace              print each read the relay sees: who, which way, when, how many bytes, hex and text;
+                       half-close, reset and close; each UDP datagram with its source and size
+  --faults SPEC        make the network misbehave, e.g. slicer, latency:ms=50, loss:p=0.3+duplicate (README: "The wire")
+  --seed N             the same random choices of the faults every run
+  --programs DIR       run DIR's programs instead of the lesson's (the lesson's for the files DIR lacks)
+one program through a relay: npm run lesson 04-tcp-server client -- --trace-to 127.0.0.1:7788 [--faults SPEC] [flags]
+  starts a relay in front of HOST:PORT (a server already running) and gives the program the relay's
+  --host and --port; the relay's trace is printed with the program's output
 Flags go after --: before it, npm takes them for itself.`,
     zh: `用法：npm run lesson [课 [角色]] [-- 选项]
   npm run lesson                                   列出所有的课
@@ -71,6 +80,15 @@ Flags go after --: before it, npm takes them for itself.`,
 （lessons/04-tcp-server/server.ts、work/04-tcp-server/server.ts），按它的角色运行这个文件。
 整课运行的选项：--demo、--host HOST、--encoding NAME（传给每个程序）、
   --exercise、--watch（--poll：每秒检查一次改动，而不是等待文件事件）、--reset、--lang en|zh、--help
+线路（在每个监听的程序前面放一个中继（relay）；其他角色拿到的是中继的端口）：
+  --trace              打印中继看到的每一次读取：谁、哪个方向、什么时候、多少字节、十六进制和文本；
+                       半关闭、重置和关闭；每个 UDP 数据报及其来源和大小
+  --faults SPEC        让网络故意出错，例如 slicer、latency:ms=50、loss:p=0.3+duplicate（README 的“线路”一节）
+  --seed N             每次运行时，故障的随机选择都相同
+  --programs DIR       运行 DIR 里的程序而不是本课的（DIR 缺少的文件用本课的）
+让一个程序经过中继：npm run lesson 04-tcp-server client -- --trace-to 127.0.0.1:7788 [--faults SPEC] [参数]
+  在 HOST:PORT（一个已经在运行的服务端）前面启动一个中继，并把中继的 --host 和 --port 交给这个程序；
+  中继的跟踪记录和程序的输出一起打印
 参数要写在 -- 之后：写在它前面的参数会被 npm 当成它自己的。`,
   },
   'lesson.notAProgram': m(
@@ -271,6 +289,9 @@ options:
   --shard K/N            grade only part K of N of the submissions (merge the parts' reports with
                          npm run grade -- merge REPORT...)
   --only NAME            run only the test named NAME (repeatable)
+  --faults SPEC          run the tests with every connection through a relay that misbehaves on purpose,
+                         e.g. slicer (each write cut into small pieces); see README.md, "The wire"
+  --seed N               the same random choices of the faults every run
   --lang en|zh           the language of the messages (default: from LC_ALL, LC_MESSAGES or LANG)
   --help`,
     (p) => `用法：npm run grade -- 课 文件夹... [选项]
@@ -291,6 +312,9 @@ options:
   --format F             另外把 F 写到报告文件夹：gradescope、exercism 或 junit（可重复）
   --shard K/N            只给 N 份提交中的第 K 份评分（用 npm run grade -- merge REPORT... 合并各份的报告）
   --only NAME            只运行名为 NAME 的测试（可重复）
+  --faults SPEC          让每条连接都经过一个故意出错的中继（relay）来运行测试，例如 slicer
+                         （把每次写入切成小块）；见 README.zh-CN.md 的“线路”一节
+  --seed N               每次运行时，故障的随机选择都相同
   --lang en|zh           消息的语言（默认：由 LC_ALL、LC_MESSAGES 或 LANG 决定）
   --help`,
   ),
@@ -350,6 +374,19 @@ options:
   'grade.notRun': m(
     (p: { count: number; why: string | undefined }) => `  not run: ${p.count} tests (${p.why})`,
     (p) => `  未运行：${p.count} 个测试（${p.why}）`,
+  ),
+  'grade.seedNeedsFaults': {
+    en: '--seed goes with --faults: it makes their random choices repeatable',
+    zh: '--seed 要和 --faults 一起用：它让故障的随机选择可以重复',
+  },
+  'grade.underFaults': m(
+    (p: { spec: string; seed: number | undefined }) =>
+      `  under faults: ${p.spec}${p.seed !== undefined ? `, seed ${p.seed}` : ''} (every connection went through a relay)`,
+    (p) => `  在故障下运行：${p.spec}${p.seed !== undefined ? `，seed ${p.seed}` : ''}（每条连接都经过了一个中继）`,
+  ),
+  'grade.skipUnderFaults': m(
+    (p: { suite: string; name: string }) => `  skip  [${p.suite}, note] ${p.name}`,
+    (p) => `  跳过  [${p.suite}，说明] ${p.name}`,
   ),
   'grade.label.checks': { en: 'checks: ', zh: '检查的是：' },
   'grade.label.command': { en: 'command: ', zh: '命令：' },

@@ -37,6 +37,8 @@ export function mergeReports(reports: readonly Report[], sources: readonly strin
       problems.push(
         `${sources[i]}: rubric ${report.rubric ?? '(none)'}, ${sources[0]}: ${first.rubric ?? '(none)'}: not shards of one run`,
       );
+    if (JSON.stringify(report.faults ?? null) !== JSON.stringify(first.faults ?? null))
+      problems.push(`${sources[i]}: faults ${faultsText(report)}, ${sources[0]}: ${faultsText(first)}: not shards of one run`);
   });
   if (reports.length > 1) problems.push(...shardProblems(reports, sources));
   const seen = new Map<string, string>();
@@ -56,9 +58,14 @@ export function mergeReports(reports: readonly Report[], sources: readonly strin
     gradedAt: gradedAt.at(-1)!,
     assignment: first.assignment,
     ...(first.rubric !== undefined ? { rubric: first.rubric } : {}),
+    ...(first.faults !== undefined ? { faults: first.faults } : {}),
     partial: reports.some((r) => r.partial),
     grades,
   };
+}
+
+function faultsText(report: Report): string {
+  return report.faults ? `${report.faults.spec}${report.faults.seed !== undefined ? ` (seed ${report.faults.seed})` : ''}` : '(none)';
 }
 
 /** Every report is a shard, of the same N, and each part from 1 to N is there exactly once. */

@@ -8,6 +8,12 @@ import type { FailureKind } from '../runtime/failure.ts';
 /** exercise: the student changed the lesson's programs; port: the student wrote them from scratch. */
 export type Assignment = 'exercise' | 'port';
 
+/** The --faults spec (scripts/relay/faults.ts's grammar) and --seed a run was graded under. */
+export interface Faults {
+  spec: string;
+  seed?: number;
+}
+
 /** How one test counts: towards the score, as a regression check, or not at all (a grader note). */
 export type TestRole = 'scored' | 'regression' | 'note';
 
@@ -80,6 +86,8 @@ export interface Report {
   /** The command line options that shape the scores, so merged shards can be checked for sameness. */
   assignment: Assignment | 'manifest';
   rubric?: string;
+  /** Set when the tests ran under --faults (issue 15): every connection went through a relay with these toxics. */
+  faults?: Faults;
   /** Set on a shard's report: this is part K of N. */
   shard?: { index: number; count: number };
   /** True when the run was stopped before every submission was graded (Ctrl-C, time limit, crash). */

@@ -77,6 +77,12 @@ export function announcedBy(port: number): Child | undefined {
   return announced.get(port);
 }
 
+/** Names `child` as the program behind `port` too: a relay's port in front of it (tests under faults). */
+export function announce(port: number, child: Child): void {
+  announced.set(port, child);
+  void child.exited.then(() => announced.get(port) === child && announced.delete(port));
+}
+
 export class Child {
   stdout = '';
   stderr = '';
@@ -417,8 +423,10 @@ export function describeExit(exit: Exit | undefined): string {
 /**
  * How long a harness wait goes on after every program it depends on has exited: what they sent
  * before exiting is already in the system's buffers, so this only lets the event loop read it.
+ * Under faults (tests/harness/faults.ts) it may still be in a relay, passed on a byte a millisecond
+ * (slicer) or held back (latency): a few seconds then.
  */
-export const EXIT_GRACE_MS = 300;
+export const EXIT_GRACE_MS = process.env.SOCKET_LESSONS_FAULTS ? 3000 : 300;
 
 /**
  * Resolves with the program that explains a wait's failure once every one of `programs` has

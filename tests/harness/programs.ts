@@ -5,8 +5,10 @@
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { REPO_ROOT } from '../../scripts/manifest.ts';
+import { listenerProtocol } from '../../scripts/relay/session.ts';
 import { nodeArgsFor } from '../../scripts/run-ts/index.ts';
-import { Child } from '../../scripts/runtime/child.ts';
+import { announce, Child, READY_LINE } from '../../scripts/runtime/child.ts';
+import { faultSpec, relayFor } from './faults.ts';
 import type { Target } from './target.ts';
 
 export { Child, type Child as RunningProgram, type Exit } from '../../scripts/runtime/child.ts';
@@ -79,7 +81,11 @@ function contain(t: TestContext, program: Child): Child {
   return program;
 }
 
-/** Starts a program that listens, with --port 0 unless args say otherwise, and returns it with its port. */
+/**
+ * Starts a program that listens, with --port 0 unless args say otherwise, and returns it with its
+ * port. Under faults (faults.ts) the port is a relay's in front of it, which a refused connection
+ * still names the program by.
+ */
 export async function startListening(
   t: TestContext,
   target: Target,
@@ -87,5 +93,11 @@ export async function startListening(
   args: string[] = [],
 ): Promise<{ program: Child; port: number }> {
   const program = start(t, target, file, args.includes('--port') ? args : ['--port', '0', ...args]);
-  return { program, port: await program.ready() };
+  const port = await program.ready();
+  if (faultSpec() === undefined) return { program, port };
+  const host = READY_LINE.exec(program.stdout)?.[1] ?? '127.0.0.1';
+  const fronted = await relayFor(t, await listenerProtocol(host, port), port, host.replace(/^\[(.*)\]$/, '$1'));
+  if (!fronted) return { program, port };
+  announce(fronted.port, program);
+  return { program, port: fronted.port };
 }

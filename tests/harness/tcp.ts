@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { TestContext } from 'node:test';
 import { announcedBy, withTimeout } from '../../scripts/runtime/child.ts';
 import { ProgramFailure } from '../../scripts/runtime/failure.ts';
+import { relayFor } from './faults.ts';
 import { ownedBy, programsFor, programsOf } from './programs.ts';
 
 /**
@@ -32,6 +33,8 @@ export async function listenTcp(t: TestContext, host = '127.0.0.1'): Promise<Tcp
   const listener = new TcpListener(host, t);
   t.after(() => listener.close());
   await withTimeout(once(listener.server, 'listening'), `the harness server to listen on ${host}`);
+  // Under faults, the programs are given a relay's port in front of it.
+  listener.relayPort = (await relayFor(t, 'tcp', listener.ownPort, host))?.port;
   return listener;
 }
 
@@ -40,6 +43,8 @@ export class TcpListener {
   private readonly sockets: net.Socket[] = [];
   private readonly waiting: ((socket: net.Socket) => void)[] = [];
   private readonly open = new Set<net.Socket>();
+  /** Under faults: the port of the relay in front of it, which `port` gives the programs instead. */
+  relayPort: number | undefined;
 
   /** `t`: the test whose programs connect here, so that next() stops waiting once they have all exited. */
   constructor(
@@ -58,7 +63,12 @@ export class TcpListener {
     this.server.listen(0, host);
   }
 
+  /** The port the programs are given: its own, or under faults the relay's in front of it. */
   get port(): number {
+    return this.relayPort ?? this.ownPort;
+  }
+
+  get ownPort(): number {
     return (this.server.address() as net.AddressInfo).port;
   }
 

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import { withTimeout } from '../../scripts/runtime/child.ts';
+import { relayFor } from './faults.ts';
 import { ownedBy, programsFor } from './programs.ts';
 
 export interface Datagram {
@@ -17,6 +18,8 @@ export class UdpPeer {
   readonly socket: dgram.Socket;
   private readonly received: Datagram[] = [];
   private readonly waiting: ((d: Datagram) => void)[] = [];
+  /** Under faults: the port of the relay in front of it, which `port` gives the programs instead. */
+  relayPort: number | undefined;
 
   constructor(type: 'udp4' | 'udp6') {
     this.socket = dgram.createSocket(type);
@@ -29,8 +32,9 @@ export class UdpPeer {
     });
   }
 
+  /** The port the programs are given: its own, or under faults the relay's in front of it. */
   get port(): number {
-    return this.socket.address().port;
+    return this.relayPort ?? this.socket.address().port;
   }
 
   next(): Promise<Datagram> {
@@ -57,5 +61,7 @@ export async function bindUdp(t: TestContext, host = '127.0.0.1'): Promise<UdpPe
   t.after(() => peer.socket.close());
   peer.socket.bind(0, host);
   await withTimeout(once(peer.socket, 'listening'), `binding a UDP socket on ${host}`);
+  // Under faults, the programs are given a relay's port in front of it.
+  peer.relayPort = (await relayFor(t, 'udp', peer.socket.address().port, host))?.port;
   return peer;
 }
