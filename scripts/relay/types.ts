@@ -33,6 +33,11 @@ export interface RelayOptions {
   onEvent?: (event: RelayEvent) => void;
   /** The time origin of events' `t` (performance.now() value); the relay's start when not given. */
   origin?: number;
+  /**
+   * Keep every event in Relay.events (default true). False for long or large transfers: only
+   * onEvent sees the events, and the relay keeps none of the bytes it has forwarded.
+   */
+  keepEvents?: boolean;
 }
 
 export interface Relay {
