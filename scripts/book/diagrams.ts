@@ -34,6 +34,9 @@ const COLOUR = {
   accent: 'var(--diagram-accent, #0969da)',
 };
 
+/** A label's outline in the box colour, so a lifeline it crosses does not cut through its letters. */
+const HALO = ` stroke="${COLOUR.box}" stroke-width="4" stroke-linejoin="round" paint-order="stroke"`;
+
 type Head = 'filled' | 'open' | 'cross' | 'none';
 type Step =
   | { kind: 'message'; from: number; to: number; dashed: boolean; head: Head; text: string }
@@ -95,6 +98,9 @@ function parse(source: string): Diagram {
       throw new Error(`diagram: line ${n + 1}: cannot draw '${line}'`);
     }
   });
+  if (diagram.participants.length === 0) throw new Error('diagram: no participants: nothing to draw');
+  const self = diagram.steps.find((step) => step.kind === 'message' && step.from === step.to);
+  if (self) throw new Error(`diagram: a message from a participant to itself cannot be drawn: '${self.text}'`);
   return diagram;
 }
 
@@ -141,7 +147,7 @@ function draw({ participants, steps }: Diagram): string {
       const lineY = y + 22;
       const mid = (x1 + x2) / 2;
       body.push(
-        `<text x="${fmt(mid)}" y="${fmt(lineY - 7)}" text-anchor="middle" fill="${COLOUR.text}">${xml(step.text)}</text>`,
+        `<text x="${fmt(mid)}" y="${fmt(lineY - 7)}" text-anchor="middle" fill="${COLOUR.text}"${HALO}>${xml(step.text)}</text>`,
         `<line x1="${fmt(x1)}" y1="${fmt(lineY)}" x2="${fmt(x2)}" y2="${fmt(lineY)}" stroke="${COLOUR.accent}" stroke-width="1.5"${step.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
         head(step.head, x2, lineY, Math.sign(x2 - x1) || 1),
       );
