@@ -22,6 +22,7 @@ import { exitQuietlyOnClosedStdout, parseCommandLine, usageError } from './cli.t
 import { type Course, findLesson, type Lesson, loadCourse, type Program, programPath, REPO_ROOT } from './manifest.ts';
 import { type FlagTable, LESSON_FLAGS, programFlags, swallowedFlags, swallowedMessage } from './npm-flags.ts';
 import { workFolder, workStatus } from './progress.ts';
+import { RELAY_OPTIONS, type RelayFlags, relayFlags, WireRun } from './relay/wiring.ts';
 import { typescriptLoaderArgs } from './run-ts/index.ts';
 import { Child, type ChildOptions } from './runtime/child.ts';
 import { ProgramFailure } from './runtime/failure.ts';
@@ -95,6 +96,7 @@ async function main(args: string[]): Promise<void> {
       poll: { type: 'boolean', default: false },
       reset: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
+      ...RELAY_OPTIONS,
     },
   });
   if (values.help) return console.log(USAGE);
@@ -104,7 +106,8 @@ async function main(args: string[]): Promise<void> {
   const shared = [...(values.host ? ['--host', values.host] : []), ...(values.encoding ? ['--encoding', values.encoding] : [])];
   // Interactive when a person can type; SOCKET_LESSONS_INTERACTIVE=1 makes it so for the runner's tests.
   const demo = values.demo || (!process.stdin.isTTY && process.env.SOCKET_LESSONS_INTERACTIVE !== '1');
-  process.exitCode = await runLesson(lesson, shared, demo);
+  const wire = relayFlags('lesson', values);
+  process.exitCode = await runLesson(lesson, shared, demo, wire);
 }
 
 /** The runner's flags and every program's: what npm may have taken from a whole-lesson command. */
@@ -254,7 +257,8 @@ function shown(file: string): string {
 }
 
 /** Two-terminal mode: one program, the user's own flags, the terminal as its stdin and stdout. */
-async function runOne(lesson: Lesson, program: Program, args: string[], file?: string): Promise<void> {
+async function runOne(lesson: Lesson, program: Program, given: string[], file?: string): Promise<void> {
+  const args = given;
   const child = launch(lesson, program, args, { stdio: 'inherit' }, file);
   let passedOn = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -279,8 +283,9 @@ interface Outcome {
 }
 
 /** Starts every program in manifest order; a listener first, on port 0, the others pointed at its port. */
-async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promise<number> {
+async function runLesson(lesson: Lesson, shared: string[], demo: boolean, flags?: RelayFlags): Promise<number> {
   const running = new Map<string, Running>();
+  const wire = flags && new WireRun(lesson, flags, (line) => console.log(line), USE_COLOUR);
   let interrupted = false;
   const interruption = new Promise<Outcome>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -295,12 +300,13 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean): Promi
   const deadline = new Promise<Outcome>((resolve) => {
     if (demo) timer = setTimeout(() => resolve(failed(`the demo did not finish within ${DEMO_TIMEOUT_MS / 1000} s`)), DEMO_TIMEOUT_MS);
   });
-  const first = await Promise.race([playLesson(lesson, shared, running, terminal), deadline, interruption]);
+  const first = await Promise.race([playLesson(lesson, shared, running, terminal, wire), deadline, interruption]);
   clearTimeout(timer);
   // Once a signal has come, the run ends as the signal says, whatever the programs did meanwhile.
   const outcome = interrupted ? await interruption : first;
   if (!interrupted) await stop([...running.values()]);
   terminal?.close(); // the terminal reader must not keep the process alive
+  await wire?.finish(outcome.code);
   say(outcome.line, outcome.code !== 0);
   return outcome.code;
 }
@@ -322,13 +328,21 @@ async function interrupt(signal: NodeJS.Signals, runs: Running[]): Promise<Outco
 }
 
 /** The run itself: start, feed the input (scripted or typed), wait for the end, and say how it went. */
-async function playLesson(lesson: Lesson, shared: string[], running: Map<string, Running>, terminal?: Terminal): Promise<Outcome> {
+async function playLesson(
+  lesson: Lesson,
+  shared: string[],
+  running: Map<string, Running>,
+  terminal?: Terminal,
+  wire?: WireRun,
+): Promise<Outcome> {
   try {
     for (const program of lesson.programs) {
       const args = [...(program.listens ? ['--port', '0'] : []), ...expand(program.args ?? [], running)];
-      const run = new Running(lesson, program, [...args, ...shared], running.size);
+      const run = new Running(lesson, program, [...args, ...shared], running.size, wire?.programFile(program.file));
       running.set(program.role, run);
       if (program.listens) run.port = await run.ready();
+      // With --trace or --faults, every other role is given the relay's port instead of the server's.
+      if (wire && run.port !== undefined) run.port = await wire.front(program.role, run.child.stdout, run.port);
     }
   } catch (err) {
     return failed((err as Error).message);
@@ -411,17 +425,24 @@ class Running {
     readonly program: Program,
     args: string[],
     index: number,
+    file?: string,
   ) {
     const prefix = paint(`[${program.role}]`, COLOURS[index % COLOURS.length]!);
-    this.child = launch(lesson, program, args, {
-      onLine: {
-        stdout: (line) => console.log(`${prefix} ${line}`),
-        stderr: (line) => {
-          if (/^\s+at \S/.test(line)) this.crashed = true;
-          console.error(`${prefix} ${paint(line, 31)}`);
+    this.child = launch(
+      lesson,
+      program,
+      args,
+      {
+        onLine: {
+          stdout: (line) => console.log(`${prefix} ${line}`),
+          stderr: (line) => {
+            if (/^\s+at \S/.test(line)) this.crashed = true;
+            console.error(`${prefix} ${paint(line, 31)}`);
+          },
         },
       },
-    });
+      file,
+    );
     this.exit = this.child.exited;
   }
 
