@@ -1,7 +1,7 @@
 // The course book in a real browser: headless Chromium (Debian's `chromium`, driven by playwright-core;
 // no browser is downloaded) opens the built book from file://, finds every lesson in the index, follows
-// the next links from the first lesson to the last, sees highlighted code and no console error, and
-// saves screenshots of a lesson page at desktop and phone width to dist/book-screenshots/.
+// the next links from the first lesson to the last, sees highlighted code, each lesson's sequence
+// diagram and no console error, and saves screenshots of a lesson page at desktop and phone width to dist/book-screenshots/.
 
 import assert from 'node:assert/strict';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -91,6 +91,7 @@ it('the book works in Chromium: every lesson listed, next links first to last, h
   };
   await shoot('desktop');
   await shoot('desktop-code', (await page.locator('p.code-source').count()) > 0 ? 'p.code-source' : 'main h1');
+  await shoot('desktop-diagram', 'figure.diagram');
   await page.setViewportSize({ width: 390, height: 844 });
   await shoot('phone');
   await shoot('phone-table', 'table');
@@ -103,6 +104,11 @@ it('the book works in Chromium: every lesson listed, next links first to last, h
 async function checkLessonPage(page: Page): Promise<void> {
   const where = page.url();
   assert.ok((await page.locator('main h1').count()) === 1, `${where}: one title`);
+  // The demo's sequence diagram, drawn as inline SVG at build time (scripts/book/diagrams.ts), is there and has a size.
+  const diagram = page.locator('figure.diagram svg');
+  assert.equal(await diagram.count(), 1, `${where}: one sequence diagram`);
+  const box = await diagram.boundingBox();
+  assert.ok(box && box.width > 100 && box.height > 50, `${where}: the sequence diagram is drawn`);
   const typescript = page.locator('pre code.language-typescript, pre code.language-ts');
   if ((await typescript.count()) === 0) return; // a lesson whose README is not written yet has no code
   const keyword = typescript.first().locator('.hljs-keyword').first();
