@@ -253,9 +253,10 @@ describe('README blocks', () => {
     assert.equal(firstDifference('a\n', 'a\nb\n'), "line 2: README has '', the recording has 'b'");
   });
 
-  it('every lesson README shows the diagram its demo draws today', { timeout: 240_000 }, async () => {
+  it('every lesson README shows the diagram its demo draws today', { timeout: 600_000 }, async () => {
     // Checks each README against a fresh recording of its demo through the relays (two demos at a
-    // time), naming the lesson and the first line that differs.
+    // time), naming the lesson and the first line that differs. Takes 1-2 minutes; the bound is
+    // record.ts's 60 s per demo, twice (one retry), for nine demos two at a time.
     const checks = await checkDiagrams(loadLessons());
     assert.deepEqual(
       checks.map((check) => check.problem).filter(Boolean),
