@@ -1,6 +1,6 @@
 // The course book in a real browser: headless Chromium (Debian's `chromium`, driven by playwright-core;
 // no browser is downloaded) opens the built book from file:// and checks what a reader uses: every lesson
-// in the index and the next links from first to last with highlighted code; the language switcher
+// in the index and the next links from first to last with highlighted code and each lesson's sequence diagram; the language switcher
 // landing on the same section in the other language and back; the search finding 半关闭 in Chinese and
 // half-close in English; the dark theme (system setting, button, kept across a reload); the copy button;
 // the one-page print view printed to a PDF with every lesson and Chinese text in it. No request may
@@ -239,6 +239,7 @@ it('the book works in Chromium: lessons, switcher, search, dark theme, copy, PDF
   await page.goto(url(en04));
   await shoot('desktop');
   await shoot('desktop-code', (await page.locator('p.code-source').count()) > 0 ? 'p.code-source' : 'main h1');
+  await shoot('desktop-diagram', 'figure.diagram');
   await page.goto(url(zh04));
   await shoot('desktop-zh');
   await page.setViewportSize({ width: 390, height: 844 });
@@ -264,6 +265,11 @@ it('npm run book -- --pdf without Chromium says how to install it, in one line, 
 async function checkLessonPage(page: Page): Promise<void> {
   const where = page.url();
   assert.ok((await page.locator('main h1').count()) === 1, `${where}: one title`);
+  // The demo's sequence diagram, drawn as inline SVG at build time (scripts/book/diagrams.ts), is there and has a size.
+  const diagram = page.locator('figure.diagram svg');
+  assert.equal(await diagram.count(), 1, `${where}: one sequence diagram`);
+  const box = await diagram.boundingBox();
+  assert.ok(box && box.width > 100 && box.height > 50, `${where}: the sequence diagram is drawn`);
   const typescript = page.locator('pre code.language-typescript, pre code.language-ts');
   if ((await typescript.count()) === 0) return; // a lesson whose README is not written yet has no code
   const keyword = typescript.first().locator('.hljs-keyword').first();

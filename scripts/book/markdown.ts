@@ -6,6 +6,7 @@ import { slug } from 'github-slugger';
 import hljs from 'highlight.js';
 import markdownit, { type Env, type MarkdownIt, type Token } from 'markdown-it';
 import anchor from 'markdown-it-anchor';
+import { renderDiagram } from './diagrams.ts';
 
 /** What the renderer needs to know about the page it renders; passed as markdown-it's env. */
 export interface PageEnv extends Env {
@@ -44,6 +45,12 @@ export function createMarkdown(): MarkdownIt {
   md.use(anchor, { slugify: (text: string) => slug(text), permalink: anchor.permalink.headerLink() });
 
   const rules = md.renderer.rules;
+  // A ```mermaid block (a lesson's sequence diagram, scripts/diagrams.ts) is drawn as SVG here, at build time.
+  const renderFence = rules.fence!;
+  rules.fence = (tokens, idx, options, env, self) =>
+    tokens[idx]!.info.trim() === 'mermaid'
+      ? `<figure class="diagram">\n${renderDiagram(tokens[idx]!.content)}\n</figure>\n`
+      : renderFence(tokens, idx, options, env, self);
   rules.table_open = () => '<div class="table-scroll">\n<table>\n';
   rules.table_close = () => '</table>\n</div>\n';
 
