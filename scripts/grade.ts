@@ -71,7 +71,7 @@ if (values.assignment !== undefined && values.assignment !== 'exercise' && value
   usageError('grade', t('grade.assignment', { value: values.assignment }));
 const assignment = values.assignment as Assignment | undefined;
 // A bad spec is one line and exit 2, before anything runs.
-if (values.seed !== undefined && values.faults === undefined) usageError('grade', t('grade.seedNeedsFaults'));
+if (values.seed !== undefined && values.faults === undefined) usageError('grade', t('usage.seedNeedsFaults'));
 const faults: Faults | undefined =
   values.faults === undefined
     ? undefined

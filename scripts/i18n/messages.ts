@@ -38,6 +38,26 @@ export const messages = defineMessages({
       `unknown lesson '${p.name}'; the lessons are: ${p.lessons.join(', ')}${p.orAll ? ', or all' : ''}`,
     (p) => `没有名为 '${p.name}' 的课；课程有：${p.lessons.join(', ')}${p.orAll ? '，或者 all' : ''}`,
   ),
+  'usage.seedNeedsFaults': {
+    en: '--seed goes with --faults: it makes their random choices repeatable',
+    zh: '--seed 要和 --faults 一起用：它让故障的随机选择可以重复',
+  },
+  'usage.programsNotFolder': m(
+    (p: { dir: string }) => `--programs: ${p.dir} is not a folder`,
+    (p) => `--programs：${p.dir} 不是一个文件夹`,
+  ),
+  'usage.needsValue': m(
+    (p: { flag: string }) => `--${p.flag} needs a value`,
+    (p) => `--${p.flag} 需要一个值`,
+  ),
+  'usage.faultsNeedTraceTo': {
+    en: '--faults and --seed for one program need --trace-to HOST:PORT (the server to relay to)',
+    zh: '只运行一个程序时，--faults 和 --seed 需要 --trace-to HOST:PORT（中继要转发到的服务端）',
+  },
+  'usage.traceToForm': m(
+    (p: { text: string }) => `--trace-to must be HOST:PORT (127.0.0.1:7788, [::1]:7788), not '${p.text}'`,
+    (p) => `--trace-to 必须是 HOST:PORT（127.0.0.1:7788、[::1]:7788），不能是 '${p.text}'`,
+  ),
   'usage.wholeNumber': m(
     (p: { flag: string; min: number; max: number; text: string }) =>
       `${p.flag} must be a whole number from ${p.min} to ${p.max}, not '${p.text}'`,
@@ -375,10 +395,6 @@ options:
     (p: { count: number; why: string | undefined }) => `  not run: ${p.count} tests (${p.why})`,
     (p) => `  未运行：${p.count} 个测试（${p.why}）`,
   ),
-  'grade.seedNeedsFaults': {
-    en: '--seed goes with --faults: it makes their random choices repeatable',
-    zh: '--seed 要和 --faults 一起用：它让故障的随机选择可以重复',
-  },
   'grade.underFaults': m(
     (p: { spec: string; seed: number | undefined }) =>
       `  under faults: ${p.spec}${p.seed !== undefined ? `, seed ${p.seed}` : ''} (every connection went through a relay)`,

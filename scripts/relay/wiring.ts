@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { usageError, wholeNumber } from '../cli.ts';
+import { t } from '../i18n/index.ts';
 import { READY_LINE } from '../runtime/child.ts';
 import type { RelayEvent } from './events.ts';
 import { faultPlanOrExit } from './plan.ts';
@@ -42,7 +43,7 @@ export function relayFlags(
   values: { trace?: boolean; faults?: string; seed?: string; programs?: string; record?: string; encoding?: string },
 ): RelayFlags | undefined {
   if (!values.trace && values.faults === undefined && values.programs === undefined && values.record === undefined) {
-    if (values.seed !== undefined) usageError(command, '--seed goes with --faults: it makes their random choices repeatable');
+    if (values.seed !== undefined) usageError(command, t('usage.seedNeedsFaults'));
     return undefined;
   }
   const flags: RelayFlags = { trace: values.trace === true };
@@ -51,7 +52,7 @@ export function relayFlags(
   if (seed !== undefined) flags.seed = seed;
   if (values.programs !== undefined) {
     const dir = path.resolve(values.programs);
-    if (!existsSync(dir)) usageError(command, `--programs: ${values.programs} is not a folder`);
+    if (!existsSync(dir)) usageError(command, t('usage.programsNotFolder', { dir: values.programs }));
     flags.programs = dir;
   }
   if (values.record !== undefined) flags.record = path.resolve(values.record);
@@ -159,17 +160,16 @@ export function oneProgramWire(command: string, args: string[]): OneProgramWire 
       continue;
     }
     const value = match[2] ?? args[++i];
-    if (value === undefined) usageError(command, `--${match[1]} needs a value`);
+    if (value === undefined) usageError(command, t('usage.needsValue', { flag: match[1]! }));
     found[match[1]!] = value;
   }
   if (found['trace-to'] === undefined) {
-    if (found.faults !== undefined || found.seed !== undefined)
-      usageError(command, '--faults and --seed for one program need --trace-to HOST:PORT (the server to relay to)');
+    if (found.faults !== undefined || found.seed !== undefined) usageError(command, t('usage.faultsNeedTraceTo'));
     return undefined;
   }
   const target = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(found['trace-to']);
   if (!target || Number(target[2]) < 1 || Number(target[2]) > 65535)
-    usageError(command, `--trace-to must be HOST:PORT (127.0.0.1:7788, [::1]:7788), not '${found['trace-to']}'`);
+    usageError(command, t('usage.traceToForm', { text: String(found['trace-to']) }));
   const wire: OneProgramWire = { host: target[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(target[2]), args: rest };
   if (found.faults !== undefined) wire.plan = faultPlanOrExit(command, found.faults);
   const seed = wholeNumber(command, '--seed', found.seed, 0, MAX_SEED);
