@@ -5,7 +5,7 @@
 // the output so far; and a program that exits by itself must leave its group empty.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Failure, type FailureKind, ProgramFailure } from './failure.ts';
@@ -250,7 +250,27 @@ export class Child {
       for (const peer of this.options.peers?.() ?? []) {
         if (peer === this) continue;
         void peer.exited.then(() => {
-          if (settled || peer.exitAwaited || peer.killed || !failedExit(peer.exitStatus)) return;
+          if (settled || peer.exitAwaited || peer.killed) return;
+          if (!failedExit(peer.exitStatus)) {
+            // A peer that ended well is no failure by itself; but once every other program has
+            // ended and this one sits idle, nothing is left to make it print: a client that
+            // exited at once, and a server still waiting for it.
+            void this.idleAfter(peer, () => settled).then((idle) => {
+              if (!idle || settled) return;
+              check(); // what arrived meanwhile still counts
+              const exit = describeExit(peer.exitStatus);
+              settle(() =>
+                reject(
+                  peer.failure(
+                    'exited-early',
+                    `${peer.name} exited (${exit}) while the test waited for ${this.name} to print ${what}, and ${this.name} then sat idle: nothing was left to make it print\n${peer.transcript()}\n${this.transcript()}`,
+                    { what: `${this.name} to print ${what}`, actual: exit, waitedOnPeer: true },
+                  ),
+                ),
+              );
+            });
+            return;
+          }
           const grace = setTimeout(
             () =>
               setImmediate(() => {
@@ -273,6 +293,52 @@ export class Child {
         });
       }
     });
+  }
+
+  /**
+   * Resolves true once `peer` has exited, every other program of the test has too, and this one
+   * has been idle for IDLE_MS after EXIT_GRACE_MS: asleep (not runnable: no input is waiting for
+   * it), using no CPU and printing nothing. False as soon as `done()`, or when the system cannot
+   * say (no /proc). Only Linux's /proc shows this; elsewhere the wait runs to its limit.
+   */
+  private async idleAfter(peer: Child, done: () => boolean): Promise<boolean> {
+    const others = (): Child[] => (this.options.peers?.() ?? []).filter((p) => p !== this);
+    await new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS).unref());
+    let last = '';
+    let since = performance.now();
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve)); // read what is already in the pipes first
+      if (done() || this.exitStatus !== undefined || peer.exitAwaited) return false;
+      if (others().some((p) => p.exitStatus === undefined)) return false; // another program may still send to it
+      const activity = this.activity();
+      if (activity === undefined) return false;
+      if (!activity.asleep || activity.key !== last) {
+        last = activity.asleep ? activity.key : '';
+        since = performance.now();
+      } else if (performance.now() - since >= IDLE_MS) return true;
+      await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS).unref());
+    }
+  }
+
+  /**
+   * Whether the program sleeps (every thread of it waits for an event) and what changes while it
+   * works: its CPU time (all threads) and its output. Linux only; undefined elsewhere.
+   */
+  private activity(): { asleep: boolean; key: string } | undefined {
+    const fields = (file: string): string[] => {
+      const stat = readFileSync(file, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' '); // [state, ppid, ..., utime (11), stime (12), ...]
+    };
+    try {
+      const [, ...rest] = fields(`/proc/${this.process.pid}/stat`);
+      const [utime, stime] = rest.slice(10, 12);
+      // S: asleep until an event; R (runnable: its input has come, or it computes), D (in the kernel): at work.
+      const threads = readdirSync(`/proc/${this.process.pid}/task`);
+      const asleep = threads.every((thread) => fields(`/proc/${this.process.pid}/task/${thread}/stat`)[0] === 'S');
+      return { asleep, key: `${utime} ${stime} ${this.stdout.length} ${this.stderr.length}` };
+    } catch {
+      return undefined;
+    }
   }
 
   writeLine(line: string): void {
@@ -419,6 +485,13 @@ export function describeExit(exit: Exit | undefined): string {
  * before exiting is already in the system's buffers, so this only lets the event loop read it.
  */
 export const EXIT_GRACE_MS = 300;
+/**
+ * How long a program must sit idle (asleep, no CPU used, nothing printed) after its test's other
+ * programs have ended well, before a wait for its output gives up (Child.idleAfter). Input for it
+ * wakes it at once (it is then runnable), so this only has to outlast the gaps between samples.
+ */
+const IDLE_MS = 300;
+const IDLE_SAMPLE_MS = 50;
 
 /**
  * Resolves with the program that explains a wait's failure once every one of `programs` has
