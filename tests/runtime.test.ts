@@ -101,6 +101,19 @@ describe('runtime', { concurrency: 4 }, () => {
     assert.equal((await worker.waitFor(/^done$/m))[0], 'done');
   });
 
+  it('keeps waiting for a program that has printed nothing yet after the other program exited well', async (t) => {
+    // Checks the other condition: a program still starting (nothing printed; under load it may
+    // sleep while it loads) is not judged idle; this one sleeps 1.5 s before its first line.
+    const programs: Child[] = [];
+    const peers = (): Child[] => programs;
+    const client = script(t, 'client.js', 'process.exit(0)', { peers });
+    programs.push(client);
+    await client.exited;
+    const late = script(t, 'late.js', 'setTimeout(() => console.log("started"), 1500)', { peers });
+    programs.push(late);
+    assert.equal((await late.waitFor(/^started$/m))[0], 'started');
+  });
+
   it('reports a ready line with another port than --port asked for as wrong-port', async (t) => {
     // Checks ready()'s comparison of the announced port with the one on the command line.
     const failure = await failureOf(talker(t, ['listening on 127.0.0.1:4242', '0', '0', '--port', '5000']).ready());
