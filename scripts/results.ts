@@ -41,6 +41,7 @@ export interface RunOptions {
 const SELF = fileURLToPath(import.meta.url);
 const PER_TEST_TIMEOUT_MS = 120_000; // as npm test: a test still running then is stuck
 const LIST_VARIABLE = 'SOCKET_LESSONS_LIST_TESTS';
+const ONLY_VARIABLE = 'SOCKET_LESSONS_ONLY_TESTS';
 /** The reporter's last line: the test file ran to its end (a crash or a kill leaves it out). */
 const END_LINE = '{"end":true}';
 
@@ -69,8 +70,11 @@ export async function testResults(testFile: string, env: Record<string, string>,
   // Without NODE_TEST_CONTEXT, which node:test sets in its test processes: inherited, it would make
   // the nested run talk node:test's internal protocol instead of reporting through us.
   const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
+  // Only these tests: the option, else SOCKET_LESSONS_ONLY_TESTS (a JSON list of names) in the environment.
+  const onlyGiven = env[ONLY_VARIABLE] ?? inherited[ONLY_VARIABLE];
+  const only = options.only ?? (onlyGiven ? (JSON.parse(onlyGiven) as string[]) : undefined);
   // Listing: a pattern no name matches, so that every test is reported as skipped, with its name.
-  const patterns = env[LIST_VARIABLE] === '1' ? [String.raw`^\u0000$`] : (options.only?.map((name) => `^${literal(name)}$`) ?? []);
+  const patterns = env[LIST_VARIABLE] === '1' ? [String.raw`^\u0000$`] : (only?.map((name) => `^${literal(name)}$`) ?? []);
   const child = new Child(
     [
       process.execPath,
