@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchCourseware, type CoursewareResult } from './bench/courseware.ts';
+import { benchCourseware, type CoursewareResult, coursewareRows } from './bench/courseware.ts';
 import { benchDownload, type DownloadResult, mib } from './bench/download.ts';
 import { benchEcho, type EchoLevel } from './bench/echo.ts';
 import { killAll } from './bench/processes.ts';
@@ -224,34 +224,7 @@ function table(r: typeof results): Row[] {
       judge(level.lesson.serverMaxRss !== undefined && level.lesson.serverMaxRss <= 128 * MiB),
     ]);
   }
-  const c = r.courseware;
-  if (c) {
-    rows.push([
-      `\`${c.demo.command}\` (s; baseline: programs under tsx)`,
-      num(c.demo.lesson, 2),
-      num(c.demo.baseline, 2),
-      num(ratio(c.demo.lesson, c.demo.baseline), 2),
-      '< 1.5 s',
-      met(c.demo.lesson !== undefined && c.demo.lesson < 1.5),
-    ]);
-    rows.push([
-      `grade one student on ${'04-tcp-server'} (s; baseline: programs under tsx)`,
-      num(c.gradeOne.lesson, 2),
-      num(c.gradeOne.baseline, 2),
-      num(ratio(c.gradeOne.lesson, c.gradeOne.baseline), 2),
-      '< 3 s',
-      met(c.gradeOne.lesson !== undefined && c.gradeOne.lesson < 3),
-    ]);
-    const k = c.gradeClass;
-    rows.push([
-      `grade ${k.students} copies, ${k.jobs} at a time (s; baseline: ${k.students} × one student)`,
-      `${num(k.seconds, 1)}${k.allFullMarks ? '' : ` (${k.below100} below 100)`}`,
-      num(k.oneByOneSeconds, 1),
-      num(ratio(k.seconds, k.oneByOneSeconds), 2),
-      '',
-      '',
-    ]);
-  }
+  if (r.courseware) rows.push(...(coursewareRows(r.courseware) as Row[]));
   return rows;
 }
 

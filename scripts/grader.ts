@@ -20,7 +20,7 @@ import {
 } from './manifest.ts';
 import type { Assignment, Faults, GradeStatus, ReportRole, ReportTest, StudentGrade, TestRole } from './report/model.ts';
 import { listTests, type TestResult, testResults } from './results.ts';
-import { nodeArgsFor } from './run-ts/index.ts';
+import { nodeArgsFor, transpileError } from './run-ts/index.ts';
 import { Child, START_ERROR } from './runtime/child.ts';
 import { showCommand } from './runtime/failure.ts';
 import { killProcessesUnder } from './runtime/processes.ts';
@@ -460,6 +460,10 @@ async function startProblem(lesson: Lesson, staged: string, missing: string[]): 
   const files = [...new Set(lesson.programs.map((p) => p.file))].filter((file) => !missing.includes(file));
   const checks = files.map(async (file) => {
     const command = commands.get(file);
+    // A TypeScript file esbuild cannot transpile cannot start: said here, as the loader would say it, without a process.
+    const untranspilable = command ? undefined : transpileError(path.join(staged, file));
+    if (untranspilable)
+      return { file, reason: `${file} did not start (\`${file} --help\`):\n${firstErrorLines(`Error: ${untranspilable.message}`)}` };
     const argv = command ?? [process.execPath, ...nodeArgsFor(path.join(staged, file), true)];
     const shown = command ?? [file];
     // --port 0 too: a program that ignores --help and listens must not take a fixed port other tests may use.

@@ -70,6 +70,50 @@ describe('runtime', { concurrency: 4 }, () => {
     assert.match(failure.message, /exited \(exit code 3\) before printing the ready line[\s\S]*talker: problem 1/);
   });
 
+  it('gives up a wait once the other program has exited well and this one sits idle, naming the one that exited', async (t) => {
+    // Checks the fail-fast for "a client that exits at once": the server waits for a client that
+    // has gone, so the wait ends as exited-early on the client, not at its 60 s limit.
+    const programs: Child[] = [];
+    const peers = (): Child[] => programs;
+    const server = talker(t, ['listening on 127.0.0.1:4242'], { peers, waitMs: 60_000 });
+    await server.ready();
+    programs.push(server, script(t, 'client.js', 'process.exit(0)', { peers }));
+    const failure = await failureOf(server.waitFor(/^received/m, 'stdout', 'a line "received ..."'));
+    assert.equal(failure.kind, 'exited-early');
+    assert.equal(failure.program, 'client.js');
+    assert.equal(failure.actual, 'exit code 0');
+    assert.equal(failure.waitedOnPeer, true);
+    assert.equal(failure.waitedMs, undefined, 'no wait ran to its limit');
+    assert.match(
+      failure.message,
+      /^client\.js exited \(exit code 0\) while the test waited for talker\.ts to print a line "received \.\.\."/,
+    );
+  });
+
+  it('keeps waiting for a program still at work after the other program exited well', async (t) => {
+    // Checks that the fail-fast above needs the program to be idle: one computing for a second
+    // after its peer has gone still prints, and the wait sees it.
+    const programs: Child[] = [];
+    const peers = (): Child[] => programs;
+    const worker = script(t, 'worker.js', 'const end = Date.now() + 1000; while (Date.now() < end); console.log("done")', { peers });
+    programs.push(worker, script(t, 'client.js', 'process.exit(0)', { peers }));
+    await programs[1]!.exited;
+    assert.equal((await worker.waitFor(/^done$/m))[0], 'done');
+  });
+
+  it('keeps waiting for a program that has printed nothing yet after the other program exited well', async (t) => {
+    // Checks the other condition: a program still starting (nothing printed; under load it may
+    // sleep while it loads) is not judged idle; this one sleeps 1.5 s before its first line.
+    const programs: Child[] = [];
+    const peers = (): Child[] => programs;
+    const client = script(t, 'client.js', 'process.exit(0)', { peers });
+    programs.push(client);
+    await client.exited;
+    const late = script(t, 'late.js', 'setTimeout(() => console.log("started"), 1500)', { peers });
+    programs.push(late);
+    assert.equal((await late.waitFor(/^started$/m))[0], 'started');
+  });
+
   it('reports a ready line with another port than --port asked for as wrong-port', async (t) => {
     // Checks ready()'s comparison of the announced port with the one on the command line.
     const failure = await failureOf(talker(t, ['listening on 127.0.0.1:4242', '0', '0', '--port', '5000']).ready());

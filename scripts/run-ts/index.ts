@@ -42,3 +42,18 @@ export function nodeArgsFor(file: string, writable: boolean): string[] {
   }
   return [...typescriptLoaderArgs(), file];
 }
+
+/**
+ * Why esbuild cannot transpile the TypeScript program `file` (a syntax error), or undefined when
+ * it can or `file` is no TypeScript: the error `nodeArgsFor()`'s loader would end the program with.
+ */
+export function transpileError(file: string): Error | undefined {
+  if (process.env.SOCKET_LESSONS_RUN_TS === 'tsx' || !/\.m?ts$/.test(file)) return undefined;
+  try {
+    transpileFile(file);
+    return undefined;
+  } catch (err) {
+    // Not a file we can read: the program's own start says what is wrong.
+    return (err as { errors?: unknown[] }).errors ? (err as Error) : undefined;
+  }
+}

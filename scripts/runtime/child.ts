@@ -5,7 +5,7 @@
 // the output so far; and a program that exits by itself must leave its group empty.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Failure, type FailureKind, ProgramFailure } from './failure.ts';
@@ -27,6 +27,8 @@ export const WAIT_MS = Number(process.env.SOCKET_LESSONS_WAIT_MS ?? 10_000);
 // a pipe held open by a process the program left behind waits this long.
 const DRAIN_MS = 3000;
 const LEAK_GRACE_MS = 1000; // how long a finished program's process group may take to empty
+/** A file to which every Child started (and every esbuild transpile, scripts/run-ts) adds a line: `npm run bench` counts them. */
+export const SPAWN_LOG_VARIABLE = 'SOCKET_LESSONS_SPAWN_LOG';
 export const OUTPUT_CAP = 256 * 1024; // output kept per stream, so a flooding program cannot exhaust memory
 const BUSY_SHARE = 0.5; // a program that used more than half a CPU while another waited is looping, not waiting
 const CLOCK_TICKS = 100; // the unit of /proc/PID/stat's times on Linux (USER_HZ)
@@ -119,6 +121,9 @@ export class Child {
     this.cap = options.outputCap ?? OUTPUT_CAP;
     const inherit = options.stdio === 'inherit';
     const group = options.group ?? true;
+    // The benchmark's count of what a grading starts: one line per process, from every process that inherits the variable.
+    const log = process.env[SPAWN_LOG_VARIABLE];
+    if (log) appendFileSync(log, `${JSON.stringify(['spawn', ...argv])}\n`);
     this.process = spawn(argv[0]!, [...argv.slice(1), ...this.args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -256,7 +261,29 @@ export class Child {
       for (const peer of this.options.peers?.() ?? []) {
         if (peer === this) continue;
         void peer.exited.then(() => {
-          if (settled || peer.exitAwaited || peer.killed || !failedExit(peer.exitStatus)) return;
+          if (settled || peer.exitAwaited || peer.killed) return;
+          if (!failedExit(peer.exitStatus)) {
+            // A peer that ended well is no failure by itself; but once every other program has
+            // ended and this one, past its start, sits idle, nothing is left to make it print: a
+            // client that exited at once, and a server still waiting for it. Not for a ready line,
+            // which a program prints on its own (and a program still starting may sleep, under load).
+            if (onTimeout === 'no-ready-line') return;
+            void this.idleAfter(peer, () => settled).then((idle) => {
+              if (!idle || settled) return;
+              check(); // what arrived meanwhile still counts
+              const exit = describeExit(peer.exitStatus);
+              settle(() =>
+                reject(
+                  peer.failure(
+                    'exited-early',
+                    `${peer.name} exited (${exit}) while the test waited for ${this.name} to print ${what}, and ${this.name} then sat idle: nothing was left to make it print\n${peer.transcript()}\n${this.transcript()}`,
+                    { what: `${this.name} to print ${what}`, actual: exit, waitedOnPeer: true },
+                  ),
+                ),
+              );
+            });
+            return;
+          }
           const grace = setTimeout(
             () =>
               setImmediate(() => {
@@ -279,6 +306,53 @@ export class Child {
         });
       }
     });
+  }
+
+  /**
+   * Resolves true once `peer` has exited, every other program of the test has too, and this one,
+   * which has printed something (it has started), has been idle for IDLE_MS after EXIT_GRACE_MS:
+   * asleep (not runnable: no input is waiting for it), using no CPU and printing nothing. False as soon as `done()`, or when the system cannot
+   * say (no /proc). Only Linux's /proc shows this; elsewhere the wait runs to its limit.
+   */
+  private async idleAfter(peer: Child, done: () => boolean): Promise<boolean> {
+    const others = (): Child[] => (this.options.peers?.() ?? []).filter((p) => p !== this);
+    await new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS).unref());
+    let last = '';
+    let since = performance.now();
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve)); // read what is already in the pipes first
+      if (done() || this.exitStatus !== undefined || peer.exitAwaited) return false;
+      if (this.stdout === '' && this.stderr === '') return false; // still starting, as far as anyone can tell
+      if (others().some((p) => p.exitStatus === undefined)) return false; // another program may still send to it
+      const activity = this.activity();
+      if (activity === undefined) return false;
+      if (!activity.asleep || activity.key !== last) {
+        last = activity.asleep ? activity.key : '';
+        since = performance.now();
+      } else if (performance.now() - since >= IDLE_MS) return true;
+      await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS).unref());
+    }
+  }
+
+  /**
+   * Whether the program sleeps (every thread of it waits for an event) and what changes while it
+   * works: its CPU time (all threads) and its output. Linux only; undefined elsewhere.
+   */
+  private activity(): { asleep: boolean; key: string } | undefined {
+    const fields = (file: string): string[] => {
+      const stat = readFileSync(file, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' '); // [state, ppid, ..., utime (11), stime (12), ...]
+    };
+    try {
+      const [, ...rest] = fields(`/proc/${this.process.pid}/stat`);
+      const [utime, stime] = rest.slice(10, 12);
+      // S: asleep until an event; R (runnable: its input has come, or it computes), D (in the kernel): at work.
+      const threads = readdirSync(`/proc/${this.process.pid}/task`);
+      const asleep = threads.every((thread) => fields(`/proc/${this.process.pid}/task/${thread}/stat`)[0] === 'S');
+      return { asleep, key: `${utime} ${stime} ${this.stdout.length} ${this.stderr.length}` };
+    } catch {
+      return undefined;
+    }
   }
 
   writeLine(line: string): void {
@@ -427,6 +501,14 @@ export function describeExit(exit: Exit | undefined): string {
  * (slicer) or held back (latency): a few seconds then.
  */
 export const EXIT_GRACE_MS = process.env.SOCKET_LESSONS_FAULTS ? 3000 : 300;
+/**
+ * How long a program must sit idle (asleep, no CPU used, nothing printed) after its test's other
+ * programs have ended well, before a wait for its output gives up (Child.idleAfter). Input for it
+ * wakes it at once (it is then runnable), so this only has to outlast the gaps between samples;
+ * under faults a relay may hold its input back for longer (latency), so it waits as long as the grace.
+ */
+const IDLE_MS = process.env.SOCKET_LESSONS_FAULTS ? 3000 : 500;
+const IDLE_SAMPLE_MS = 50;
 
 /**
  * Resolves with the program that explains a wait's failure once every one of `programs` has
