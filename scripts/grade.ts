@@ -12,7 +12,7 @@ import { emptyGrade, findSubmissions, type Grade, type GradeOptions, gradeAll, l
 import { localizedLesson, setLanguage, t } from './i18n/index.ts';
 import { findLesson, type Grading, loadCourse, nearest, readRubric } from './manifest.ts';
 import { recordWork, workFolder } from './progress.ts';
-import { faultPlanOrExit } from './relay/plan.ts';
+import { faultFlags } from './relay/plan.ts';
 import { FAULTS_SKIP } from './relay/session.ts';
 import { parseFormats, writeFormats } from './report/formats.ts';
 import { mergeCommand } from './report/merge.ts';
@@ -71,14 +71,8 @@ if (values.assignment !== undefined && values.assignment !== 'exercise' && value
   usageError('grade', t('grade.assignment', { value: values.assignment }));
 const assignment = values.assignment as Assignment | undefined;
 // A bad spec is one line and exit 2, before anything runs.
-if (values.seed !== undefined && values.faults === undefined) usageError('grade', t('usage.seedNeedsFaults'));
-const faults: Faults | undefined =
-  values.faults === undefined
-    ? undefined
-    : {
-        spec: faultPlanOrExit('grade', values.faults).spec,
-        ...optional('seed', wholeNumber('grade', '--seed', values.seed, 0, 2 ** 32 - 1)),
-      };
+const { plan, seed } = faultFlags('grade', values);
+const faults: Faults | undefined = plan && { spec: plan.spec, ...optional('seed', seed) };
 let rubric: Grading | undefined;
 if (values.rubric !== undefined) {
   try {

@@ -9,9 +9,9 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseCommandLine, usageError, wholeNumber } from '../scripts/cli.ts';
+import { parseCommandLine } from '../scripts/cli.ts';
 import { REPO_ROOT } from '../scripts/manifest.ts';
-import { faultPlanOrExit } from '../scripts/relay/plan.ts';
+import { faultFlags } from '../scripts/relay/plan.ts';
 
 const { values, positionals } = parseCommandLine('test', {
   allowPositionals: true,
@@ -28,9 +28,8 @@ const env = { ...process.env };
 if (values.programs) env.SOCKET_LESSONS_PROGRAMS = path.resolve(values.programs);
 if (values.exercise) env.SOCKET_LESSONS_SUITES = 'lesson,exercise';
 // What tests/harness/faults.ts reads: the toxics every connection goes through, checked here first (one line, exit 2).
-if (values.seed !== undefined && values.faults === undefined) usageError('test', '--seed goes with --faults');
-if (values.faults !== undefined) env.SOCKET_LESSONS_FAULTS = faultPlanOrExit('test', values.faults).spec;
-const seed = wholeNumber('test', '--seed', values.seed, 0, 2 ** 32 - 1);
+const { plan, seed } = faultFlags('test', values);
+if (plan) env.SOCKET_LESSONS_FAULTS = plan.spec;
 if (seed !== undefined) env.SOCKET_LESSONS_SEED = String(seed);
 const files = roots.flatMap((root) => findTests(path.resolve(REPO_ROOT, root)));
 if (files.length === 0) {

@@ -1,7 +1,8 @@
 // A --faults spec for a whole run (issue 15): the runner, `npm test` and the grader take one spec for
 // every relay, TCP and UDP alike, and each relay gets the toxics of its own protocol.
 
-import { usageError } from '../cli.ts';
+import { usageError, wholeNumber } from '../cli.ts';
+import { t } from '../i18n/index.ts';
 import { FaultSpecError, parseFaults } from './faults.ts';
 import type { FaultPlan } from './session.ts';
 import type { Fault, Protocol } from './types.ts';
@@ -41,4 +42,18 @@ export function faultPlanOrExit(command: string, spec: string): FaultPlan {
   } catch (err) {
     usageError(command, (err as Error).message); // the relay's own line: "faults: ..., and the valid toxics"
   }
+}
+
+/** The highest --seed: the relay's generator takes a 32-bit seed. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * `--faults SPEC [--seed N]` of the grader and `npm test`, checked before anything runs: a bad spec,
+ * a bad seed, or a seed without faults is one line and exit 2.
+ */
+export function faultFlags(command: string, values: { faults?: string; seed?: string }): { plan?: FaultPlan; seed?: number } {
+  if (values.seed !== undefined && values.faults === undefined) usageError(command, t('usage.seedNeedsFaults'));
+  if (values.faults === undefined) return {};
+  const seed = wholeNumber(command, '--seed', values.seed, 0, MAX_SEED);
+  return { plan: faultPlanOrExit(command, values.faults), ...(seed === undefined ? {} : { seed }) };
 }

@@ -9,7 +9,7 @@ import { usageError, wholeNumber } from '../cli.ts';
 import { t } from '../i18n/index.ts';
 import { READY_LINE } from '../runtime/child.ts';
 import type { RelayEvent } from './events.ts';
-import { faultPlanOrExit } from './plan.ts';
+import { faultPlanOrExit, MAX_SEED } from './plan.ts';
 import { type FaultPlan, type Fronted, LessonRelays, Relays, recordingToJson } from './session.ts';
 import { formatEvent } from './trace.ts';
 
@@ -33,9 +33,6 @@ export interface RelayFlags {
   /** The runner's --encoding, which every program was given. */
   encoding?: string;
 }
-
-/** The highest --seed: the relay's generator takes a 32-bit seed. */
-const MAX_SEED = 2 ** 32 - 1;
 
 /** The wire flags of a whole-lesson run, checked (a bad spec or seed: one line, exit 2), or undefined when none was given. */
 export function relayFlags(
