@@ -378,7 +378,7 @@ function chineseProblems(lesson: Omit<Lesson, 'dir'>): string[] {
     if (!roles.includes(role)) problems.push(`/zh-CN/programs/${role}: '${role}' is no role${suggest(role, roles)}`);
   const [en, cn] = [lesson.exercise.hints.length, zh.exercise.hints.length];
   if (en !== cn) problems.push(`/zh-CN/exercise/hints: ${cn} hint${cn === 1 ? '' : 's'}, but the exercise has ${en} in English`);
-  const recorded = new Map(zh.translates.split(/\s+/).map((pair) => pair.split('=') as [string, string]));
+  const recorded = readStamp(zh.translates);
   const changed = [...englishVersion(lesson)].filter(([at, hash]) => recorded.get(at) !== hash).map(([at]) => at);
   if (changed.length > 0)
     problems.push(
@@ -397,7 +397,17 @@ export function englishVersion(lesson: Pick<Lesson, 'title' | 'summary' | 'progr
     ['exercise.summary', lesson.exercise.summary],
     ...lesson.exercise.hints.map((hint, i): [string, string] => [`exercise.hints.${i}`, hint]),
   ];
-  return new Map(texts.map(([at, text]) => [at, createHash('sha256').update(text).digest('hex').slice(0, 8)]));
+  return new Map(texts.map(([at, text]) => [at, shortHash(text)]));
+}
+
+/** The short hash a translation stamp records for one English text (a README section, a manifest text). */
+export function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/** A translation stamp's `path=hash path=hash …` read back into a map. */
+export function readStamp(stamp: string): Map<string, string> {
+  return new Map(stamp.split(/\s+/).map((pair) => pair.split('=') as [string, string]));
 }
 
 /** The `translates` stamp that records the lesson's current English. */

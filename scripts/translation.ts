@@ -13,12 +13,11 @@
 // Each lesson.json's "zh-CN" block (the runner's and grader's Chinese) is stamped the same way, in
 // its `translates` line: `--stamp-manifests` writes it, the manifest check compares it.
 
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { slug } from 'github-slugger';
-import { LESSONS_DIR, type Lesson, loadLessons, manifestStamp, REPO_ROOT } from './manifest.ts';
+import { LESSONS_DIR, type Lesson, loadLessons, manifestStamp, REPO_ROOT, readStamp, shortHash } from './manifest.ts';
 
 export const TRANSLATED_SUFFIX = '.zh-CN.md';
 const STAMP = /^<!-- translation of (\S+): ([^>]*?) -->\n/;
@@ -76,7 +75,7 @@ export function sections(markdown: string): Section[] {
 /** A short hash of what a translator must follow in an English section: its prose, not the code it includes. */
 function sectionHash(section: Section): string {
   const prose = section.body.replace(FENCE, '```');
-  return createHash('sha256').update(prose).digest('hex').slice(0, 8);
+  return shortHash(prose);
 }
 
 /** Each English section's id (made unique by position where two headings share a title) and hash. */
@@ -118,7 +117,7 @@ export function translationProblems(source: string): string[] {
   const stamp = STAMP.exec(chinese);
   if (!stamp) say(`its first line must be the stamp '<!-- translation of ${path.basename(source)}: ... -->' (write it with --stamp)`);
   else {
-    const recorded = new Map(stamp[2]!.split(/\s+/).map((pair) => pair.split('=') as [string, string]));
+    const recorded = readStamp(stamp[2]!);
     const current = sourceVersion(english);
     const changed = [...current].filter(([id, hash]) => recorded.get(id) !== hash).map(([id]) => id);
     const removed = [...recorded.keys()].filter((id) => !current.has(id));
