@@ -10,6 +10,8 @@ import { loadLessons, REPO_ROOT } from '../scripts/manifest.ts';
 import { type Child, connectTcp, startFile } from './harness.ts';
 
 const RUNNER = path.join(REPO_ROOT, 'scripts', 'lesson.ts');
+/** How long a whole run of a lesson may take: the runner's own limit for a demo (DEMO_TIMEOUT_MS in scripts/lesson.ts). */
+const WHOLE_RUN_MS = 30_000;
 const PROMPT = /^\[lesson\] .*\(Ctrl-D ends the input, Ctrl-C stops everything\)$/m;
 const lessons = loadLessons();
 process.env.SOCKET_LESSONS_INTERACTIVE = '1'; // what a terminal on stdin would choose
@@ -32,7 +34,8 @@ describe('npm run lesson, interactive, for every lesson', { concurrency: 4 }, ()
       it(`${lesson.id}: with nothing to type, runs to its end with exit 0 and one line, and asks for nothing`, async (t) => {
         // Checks a lesson whose programs read no input (00's): interactive mode shows no prompt
         // and does not wait for the keyboard; the run ends by itself with its one closing line.
-        const runner = startFile(t, RUNNER, [lesson.id]);
+        // Its exit ends a whole run of three programs, not one event: it gets the runner's own demo limit.
+        const runner = startFile(t, RUNNER, [lesson.id], false, WHOLE_RUN_MS);
         assert.deepEqual(await runner.exit(), { code: 0, signal: null }, runner.transcript());
         assert.doesNotMatch(runner.stdout, PROMPT);
         assert.equal(closingLine(runner), '[lesson] done: every program finished');

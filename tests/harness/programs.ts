@@ -37,11 +37,12 @@ export function commandName(command: string[]): string {
  * is transpiled once, not at every start as with --import tsx), or with `staged`, the JavaScript
  * transpiled beside FILE; it is killed when the test ends. Failures show it as `FILE ...args`.
  */
-export function startFile(t: TestContext, file: string, args: string[] = [], staged = false): Child {
+export function startFile(t: TestContext, file: string, args: string[] = [], staged = false, waitMs?: number): Child {
   const name = path.basename(file);
   const argv = [process.execPath, ...nodeArgsFor(file, staged)];
   const peers = (): Child[] => programsOf(t);
-  return contain(t, new Child(argv, { name, args, shownAs: [name], cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, peers }));
+  const env = { ...process.env, NO_COLOR: '1' };
+  return contain(t, new Child(argv, { name, args, shownAs: [name], cwd: REPO_ROOT, env, peers, ...(waitMs ? { waitMs } : {}) }));
 }
 
 /** Spawns `argv` as it is (no loader, no extra arguments) from `cwd`, contained as start()'s programs are. */
