@@ -308,7 +308,7 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean, flags?
   const deadline = new Promise<Outcome>((resolve) => {
     if (demo) timer = setTimeout(() => resolve(failed(t('lesson.run.demoTimeout', { seconds: DEMO_TIMEOUT_MS / 1000 }))), DEMO_TIMEOUT_MS);
   });
-  const first = await Promise.race([playLesson(lesson, shared, running, terminal, wire), deadline, interruption]);
+  const first = await Promise.race([playLesson(lesson, shared, running, () => interrupted, terminal, wire), deadline, interruption]);
   clearTimeout(timer);
   // Once a signal has come, the run ends as the signal says, whatever the programs did meanwhile.
   const outcome = interrupted ? await interruption : first;
@@ -318,6 +318,9 @@ async function runLesson(lesson: Lesson, shared: string[], demo: boolean, flags?
   say(outcome.line, outcome.code !== 0);
   return outcome.code;
 }
+
+/** What playLesson returns when a signal came first: never shown, runLesson uses interrupt()'s outcome. */
+const interruptedMeanwhile: Outcome = { code: 130, line: '' };
 
 function failed(reason: string): Outcome {
   return { code: 1, line: t('lesson.run.error', { reason }) };
@@ -340,6 +343,7 @@ async function playLesson(
   lesson: Lesson,
   shared: string[],
   running: Map<string, Running>,
+  interrupted: () => boolean,
   terminal?: Terminal,
   wire?: WireRun,
 ): Promise<Outcome> {
@@ -383,6 +387,9 @@ async function playLesson(
     const clientsWell = clients.every((run) => run.status?.code === 0);
     leftWaiting = await endedWithin(servers, clientsWell ? PARTNER_GRACE_MS : FAILED_PARTNER_GRACE_MS);
   }
+  // After Ctrl-C the clients end first, by the SIGINT they got; a server may still be answering
+  // its own. interrupt() owns the end then: a SIGTERM from here would be a second signal.
+  if (interrupted()) return interruptedMeanwhile;
   await stop(runs);
   return summary(lesson, runs, leftWaiting, terminal?.nothingTyped() ?? false);
 }
