@@ -3,10 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import iconv from 'iconv-lite';
 import { fileURLToPath } from 'node:url';
 import {
   bindUdp,
   connectTcp,
+  distinctSplits,
   expectOneLineError,
   hasIpv6Loopback,
   listenTcp,
@@ -19,6 +21,23 @@ import {
 const TALKER = fileURLToPath(new URL('fixtures/talker.ts', import.meta.url));
 
 describe('harness', { concurrency: 4 }, () => {
+  it('cuts a message where cuts differ: inside its widest character, between two, beside a newline, one byte per write', () => {
+    // Checks distinctSplits, which stands in for every offset where each cut costs a process:
+    // every way keeps the bytes, and the cuts are exactly the classes it promises.
+    const cutsOf = (text: string, encoding: string): string[] => {
+      const bytes = iconv.encode(text, encoding);
+      const ways = distinctSplits(bytes, text, encoding);
+      for (const pieces of ways) assert.deepEqual(Buffer.concat(pieces), bytes);
+      assert.equal(ways.at(-1)!.length, bytes.length, 'one byte per write comes last');
+      return ways.slice(0, -1).map((pieces) => pieces.map((piece) => piece.length).join('+'));
+    };
+    assert.deepEqual(cutsOf('好😀!', 'utf-8'), ['3+5', '4+4', '5+3', '6+2']); // 😀's three inner offsets, and 好|😀
+    assert.deepEqual(cutsOf('好，再见!', 'gbk'), ['1+8', '2+7']); // inside 好 (the first widest), and 好|，
+    assert.deepEqual(cutsOf('OK 3\n好!', 'gb18030'), ['1+7', '4+4', '5+3', '6+2']); // O|K, before and after "\n", inside 好
+    assert.deepEqual(cutsOf('ab', 'utf-8'), ['1+1']);
+    assert.throws(() => distinctSplits(Buffer.from('abc'), 'ab', 'utf-8'), /is not 3 bytes in utf-8/);
+  });
+
   it('reads the port from an IPv4 or a bracketed IPv6 ready line', async (t) => {
     // Checks ready() on both address forms a listener may print.
     assert.equal(await startFile(t, TALKER, ['listening on 127.0.0.1:4242']).ready(), 4242);

@@ -13,8 +13,8 @@
 // - faults.ts: under SOCKET_LESSONS_FAULTS, a relay with those toxics in front of every program and
 //   harness peer a test connects (startListening, listenTcp, bindUdp give the relay's port), and
 //   skipUnderFaults() for a test that cannot hold through a relay;
-// - split.ts: messages cut at every byte offset, written so that each cut falls between two reads
-//   of the program; hostile text for the escape tests; closing a program's stdout (`| head -1`).
+// - split.ts: messages cut at every byte offset (splits), or only where cuts differ when each cut
+//   costs a process (distinctSplits), written so that each cut falls between two reads of the program; hostile text for the escape tests; closing a program's stdout (`| head -1`).
 // Every process and socket is registered with t.after(), so it is cleaned up even when a test fails.
 // Programs are contained, because the grader runs students' programs through these same tests:
 // each runs in its own process group that is killed as a whole, its output is capped (a flood

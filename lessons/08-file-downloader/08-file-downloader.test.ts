@@ -17,6 +17,7 @@ import {
   closeOutput,
   connectTcp,
   describeCut,
+  distinctSplits,
   eachAtMost,
   expectNoDataFor,
   expectOneLineError,
@@ -651,12 +652,14 @@ suite(target, 'lesson', () => {
       await server.waitFor(new RegExp(`(?:^sent "${literal(text)}" to \\S+: 6 bytes$[\\s\\S]*?){${ways.length}}`, 'm'));
     });
 
-    it(`client sends a ${encoding} name and saves an answer split at every byte offset and sent one byte per write`, async (t) => {
+    it(`client sends a ${encoding} name and saves an answer cut inside a character, around the newline, and sent one byte per write`, async (t) => {
       // Checks the client's side: the name's exact bytes on the wire, then the header and a body
-      // of text in that encoding, cut at every offset of the whole answer; one client per cut, and
-      // each saves exactly the body as [接收]NAME.
+      // of text in that encoding, cut where cuts differ (distinctSplits: inside the widest
+      // character, between two, on each side of the header's newline, one byte per write); one
+      // client per cut, and each saves exactly the body as [接收]NAME.
       const body = iconv.encode(text, encoding);
-      const ways = splits(okResponse(body));
+      const answer = okResponse(body);
+      const ways = distinctSplits(answer, `${answer.subarray(0, answer.length - body.length).toString('latin1')}${text}`, encoding);
       await eachAtMost(3, ways, async (pieces) => {
         const harness = await listenTcp(t);
         const { out } = await tree(t);

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
+import iconv from 'iconv-lite';
 import { WAIT_MS } from '../../scripts/runtime/child.ts';
 import { relayed } from './faults.ts';
 
@@ -23,6 +24,40 @@ export function splits(bytes: Buffer): Buffer[][] {
   for (let at = 1; at < bytes.length; at++) ways.push([bytes.subarray(0, at), bytes.subarray(at)]);
   ways.push([...bytes].map((byte) => Buffer.of(byte)));
   return ways;
+}
+
+/**
+ * The cuts that differ, for a program that needs a process of its own per cut (04's one-client
+ * server, a client that downloads once). Cutting at every offset costs one process start per byte;
+ * what a receiver can get wrong depends only on where a cut falls: inside a character (decoding
+ * each read on its own breaks it; the widest character leaves the most bytes to carry over, so
+ * every one of its inner offsets), between two characters, and before or after a newline (where a
+ * line or a header ends). One byte per write comes last: it puts a read boundary at every offset
+ * at once. `text` is `bytes` decoded, so that its characters can be found in `encoding`.
+ */
+export function distinctSplits(bytes: Buffer, text: string, encoding: string): Buffer[][] {
+  const widths = [...text].map((character) => iconv.encode(character, encoding).length);
+  const total = widths.reduce((sum, width) => sum + width, 0);
+  if (total !== bytes.length) throw new Error(`distinctSplits: ${JSON.stringify(text)} is not ${bytes.length} bytes in ${encoding}`);
+  const cuts = new Set<number>();
+  const widest = Math.max(...widths);
+  let start = 0;
+  let firstBoundary: number | undefined;
+  let widestCut = widest === 1; // one-byte characters have no inside
+  for (const [i, width] of widths.entries()) {
+    if (width === widest && !widestCut) {
+      for (let inner = 1; inner < width; inner++) cuts.add(start + inner);
+      widestCut = true;
+    }
+    if (i > 0 && firstBoundary === undefined) firstBoundary = start;
+    start += width;
+  }
+  if (firstBoundary !== undefined) cuts.add(firstBoundary);
+  for (let at = 0; at < bytes.length; at++) {
+    if (bytes[at] === 0x0a) [at, at + 1].forEach((cut) => cuts.add(cut));
+  }
+  const inside = [...cuts].filter((cut) => cut > 0 && cut < bytes.length).sort((a, b) => a - b);
+  return [...inside.map((at) => [bytes.subarray(0, at), bytes.subarray(at)]), [...bytes].map((byte) => Buffer.of(byte))];
 }
 
 /** "3+4" for a cut into pieces of 3 and 4 bytes: how a failing cell names its cut. */
