@@ -2,15 +2,18 @@
 // reports, so its waits, its error contract checks and its raw peers must fail when they should.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import iconv from 'iconv-lite';
 import { fileURLToPath } from 'node:url';
+import iconv from 'iconv-lite';
 import {
   bindUdp,
   connectTcp,
   distinctSplits,
   expectOneLineError,
   hasIpv6Loopback,
+  interpreter,
   listenTcp,
   readToEnd,
   startFile,
@@ -21,6 +24,21 @@ import {
 const TALKER = fileURLToPath(new URL('fixtures/talker.ts', import.meta.url));
 
 describe('harness', { concurrency: 4 }, () => {
+  it("starts a programs.json command's python3 as the interpreter it stands for, asked once; other commands as written", () => {
+    // Checks the shortcut past a version manager's shim (pyenv's costs 0.3 s a start): the path
+    // found is the interpreter python3 itself reports, and what is not Python, or cannot be asked, stays.
+    const dir = fileURLToPath(new URL('fixtures/', import.meta.url));
+    const found = interpreter('python3', dir);
+    const asked = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { cwd: dir, encoding: 'utf8' });
+    if (asked.status === 0) {
+      assert.ok(path.isAbsolute(found), found);
+      assert.equal(found, asked.stdout.trim());
+      assert.equal(interpreter('python3', dir), found);
+    } else assert.equal(found, 'python3');
+    assert.equal(interpreter('ruby', dir), 'ruby');
+    assert.equal(interpreter('python9.99-none', dir), 'python9.99-none');
+  });
+
   it('cuts a message where cuts differ: inside its widest character, between two, beside a newline, one byte per write', () => {
     // Checks distinctSplits, which stands in for every offset where each cut costs a process:
     // every way keeps the bytes, and the cuts are exactly the classes it promises.

@@ -88,27 +88,35 @@ export async function writeSplit(socket: net.Socket, pieces: Buffer[]): Promise<
 export async function peerHasRead(socket: net.Socket): Promise<void> {
   if (relayed('tcp')) return new Promise((resolve) => setImmediate(resolve));
   const deadline = Date.now() + WAIT_MS;
+  // Each look at the table costs the system a walk of it (1 ms or more): the gaps grow, 1 ms to 16.
+  let gap = 1;
   for (let unread = unreadAtPeer(socket); unread !== undefined && unread > 0; unread = unreadAtPeer(socket)) {
     if (Date.now() > deadline) throw new Error(`the peer did not read the ${unread} bytes sent to it within ${WAIT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await new Promise((resolve) => setTimeout(resolve, gap));
+    gap = Math.min(gap * 2, 16);
   }
   await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The peer's unread bytes on this connection (rx_queue of its end), or undefined if the system does not say. */
 function unreadAtPeer(socket: net.Socket): number | undefined {
-  let table: string;
-  try {
-    table = readFileSync('/proc/net/tcp', 'utf8') + readFileSync('/proc/net/tcp6', 'utf8');
-  } catch {
-    return undefined;
-  }
   const hex = (port: number | undefined): string => `:${(port ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
   // The peer's end: its local port is our remote port, and the other way round.
   const [theirs, ours] = [hex(socket.remotePort), hex(socket.localPort)];
-  for (const line of table.split('\n')) {
-    const [, local, remote, , queues] = line.trim().split(/\s+/);
-    if (local?.endsWith(theirs) && remote?.endsWith(ours)) return Number.parseInt(queues!.split(':')[1]!, 16);
+  // Our own family's table first: /proc/net/tcp6 can cost the system several times more to write
+  // out. The peer's end is in the other one when it is a dual-stack socket (::ffff:127.0.0.1).
+  const tables = socket.remoteFamily === 'IPv6' ? ['/proc/net/tcp6', '/proc/net/tcp'] : ['/proc/net/tcp', '/proc/net/tcp6'];
+  for (const file of tables) {
+    let table: string;
+    try {
+      table = readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    for (const line of table.split('\n')) {
+      const [, local, remote, , queues] = line.trim().split(/\s+/);
+      if (local?.endsWith(theirs) && remote?.endsWith(ours)) return Number.parseInt(queues!.split(':')[1]!, 16);
+    }
   }
   return undefined;
 }
