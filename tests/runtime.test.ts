@@ -7,6 +7,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { testResults } from '../scripts/results.ts';
 import { typescriptLoaderArgs } from '../scripts/run-ts/index.ts';
+import { transpile } from '../scripts/run-ts/transpile.mjs';
 import { Child, type ChildOptions } from '../scripts/runtime/child.ts';
 import { FAILURE_LINE_VARIABLE, type Failure, ProgramFailure, splitFailure } from '../scripts/runtime/failure.ts';
 import { groupAlive } from '../scripts/runtime/processes.ts';
@@ -43,6 +44,12 @@ async function failureOf(promise: Promise<unknown>): Promise<ProgramFailure> {
 }
 
 describe('runtime', { concurrency: 4 }, () => {
+  it("keeps a JSON import's `with { type: 'json' }` when it transpiles (Node refuses the JSON without it)", () => {
+    // Checks scripts/run-ts against esbuild's default for target node20, which drops the attribute.
+    const code = transpile("import data from './data.json' with { type: 'json' };\nconsole.log(data);\n", 'x.ts');
+    assert.match(code, /from "\.\/data\.json" with \{ type: "json" \}/);
+  });
+
   it('reports a program that prints no ready line as no-ready-line, with its command line and input', async (t) => {
     // Checks the ready-line timeout: kind, the argv as written (the program's own file, not node's
     // loader), what was written to its stdin, and the English message tests and the grader read.
