@@ -297,6 +297,20 @@ suite(target, 'lesson', () => {
     });
   }
 
+  it('tcp-server ends at once on a second signal during its shutdown, SIGINT after SIGTERM too', async (t) => {
+    // Checks the README's promise: a client that does not close keeps the shutdown waiting (up to
+    // its grace); a second signal, even another one, then ends the server by that signal, without a
+    // second shutdown or a second "stopped".
+    const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
+    await greetedClient(t, port);
+    server.signal('SIGTERM');
+    await server.waitFor(/^SIGTERM: not accepting new connections; closing 1 open connection\(s\)$/m);
+    server.signal('SIGINT');
+    assert.deepEqual(await server.exit(), { code: null, signal: 'SIGINT' });
+    assert.equal(server.stdout.match(/^SIG/gm)?.length, 1, server.stdout);
+    assert.doesNotMatch(server.stdout, /^stopped$/m);
+  });
+
   // ---- TCP: the client against a raw server ----
 
   it('tcp-client --encoding gbk puts exact gbk lines and "exit" on the wire, and decodes replies split mid-character', async (t) => {

@@ -168,8 +168,16 @@ function serveClient(socket: net.Socket): void {
 
 // #region shutdown
 // Ctrl-C (SIGINT) or SIGTERM: stop accepting, say goodbye to every client with FIN, and cut off
-// those that do not close in time. The process then ends by itself, with exit code 0.
-function shutDown(signal: string): void {
+// those that do not close in time. The process then ends by itself, with exit code 0. A second
+// signal, of either kind, ends it at once: the signal's own action, as a second Ctrl-C does.
+let stopping = false;
+function shutDown(signal: NodeJS.Signals): void {
+  if (stopping) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+    return;
+  }
+  stopping = true;
   console.log(`${signal}: not accepting new connections; closing ${clients.size} open connection(s)`);
   server.close(() => console.log('stopped')); // runs once the last connection has closed
   for (const socket of clients) socket.end();
