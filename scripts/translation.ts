@@ -150,11 +150,16 @@ export function translationProblems(source: string): string[] {
     [...english.matchAll(MERMAID)].map((m) => m[0]),
     [...chinese.matchAll(MERMAID)].map((m) => m[0]),
   );
-  // The errata section is found by position: the translation's sections match the source's one for one.
-  const errata = en.findIndex((s) => s.id === 'errata');
+  // Sections are matched by position (the headings match one for one): in each, as many table lines
+  // and as many top-level list items as the English. A paragraph, list or table pasted twice, or one
+  // left out, shows up here even where the headings still match.
   const rows = (section: Section | undefined): number => section?.body.replace(FENCE, '').match(/^\|.*\|$/gm)?.length ?? 0;
-  if (errata >= 0 && rows(en[errata]) !== rows(zh[errata])) {
-    say(`its errata table has ${rows(zh[errata])} lines where the English has ${rows(en[errata])}`);
+  const items = (section: Section | undefined): number => section?.body.replace(FENCE, '').match(/^(?:[-*]|\d+\.) /gm)?.length ?? 0;
+  for (const [i, section] of en.entries()) {
+    const where = section.id === 'errata' ? 'its errata table has' : `its section '${zh[i]?.title ?? section.title}' has`;
+    if (rows(section) !== rows(zh[i])) say(`${where} ${rows(zh[i])} table lines where the English has ${rows(section)}`);
+    if (items(section) !== items(zh[i]))
+      say(`its section '${zh[i]?.title ?? section.title}' has ${items(zh[i])} list items where the English has ${items(section)}`);
   }
   const englishLinks = links(english).map((target) => localised(source, target));
   same('links', englishLinks, links(chinese));

@@ -97,12 +97,21 @@ it('an English section changed alone fails with one line naming the file and the
   assert.match(problems[0]!, /README\.zh-CN\.md: translates an older README\.md \(sections changed: half-close\)/);
 });
 
-it('a missing section, code region, errata row or link is named', (t) => {
+it('a missing section, code region, errata row or link, or a list or table pasted twice, is named', (t) => {
   // Checks each parity rule on its own defect.
   const cases: [string, RegExp][] = [
     [CHINESE.replace('## 半关闭\n', ''), /headings/],
     [CHINESE.replace('<!-- code: a.ts#r -->\n', ''), /code regions differ from the English \(missing 'a\.ts#r'\)/],
-    [CHINESE.replace('| a | b |\n', ''), /errata table has 2 lines where the English has 3/],
+    [CHINESE.replace('| a | b |\n', ''), /errata table has 2 table lines where the English has 3/],
+    // A paragraph, list or table pasted twice in a section whose heading still matches.
+    [
+      CHINESE.replace('客户端关闭自己的发送方向。\n', '客户端关闭自己的发送方向。\n\n- 一项\n'),
+      /section '半关闭' has 1 list items where the English has 0/,
+    ],
+    [
+      CHINESE.replace('客户端关闭自己的发送方向。\n', '客户端关闭自己的发送方向。\n\n| x |\n'),
+      /section '半关闭' has 1 table lines where the English has 0/,
+    ],
     [
       CHINESE.replace('[第 05 课](../05-tcp-chat/README.md)', '第 05 课'),
       /links differ from the English \(missing '\.\.\/05-tcp-chat\/README\.md'\)/,
