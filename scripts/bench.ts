@@ -15,7 +15,7 @@ import { benchCourseware, type CoursewareResult, coursewareRows } from './bench/
 import { benchDownload, type DownloadResult, mib } from './bench/download.ts';
 import { benchEcho, type EchoLevel } from './bench/echo.ts';
 import { killAll } from './bench/processes.ts';
-import { load, MiB } from './bench/stats.ts';
+import { load, MiB, num } from './bench/stats.ts';
 import { Workspace } from './bench/workspace.ts';
 import { exitQuietlyOnClosedStdout, parseCommandLine, usageError, wholeNumber } from './cli.ts';
 import { REPO_ROOT } from './manifest.ts';
@@ -240,10 +240,6 @@ function ratioText(value: number | undefined, threshold: number): string {
   if (value === undefined) return '?';
   const text = value.toFixed(2);
   return Math.sign(Number(text) - threshold) !== Math.sign(value - threshold) ? value.toFixed(3) : text;
-}
-
-function num(value: number | undefined | null, digits: number): string {
-  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '?';
 }
 
 function met(ok: boolean): string {

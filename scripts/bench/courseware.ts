@@ -13,7 +13,7 @@ import path from 'node:path';
 import { copySolved, findLesson, loadLessons, REPO_ROOT } from '../manifest.ts';
 import { SPAWN_LOG_VARIABLE } from '../runtime/child.ts';
 import { runToEnd } from './processes.ts';
-import { load, medianOf } from './stats.ts';
+import { load, medianOf, num } from './stats.ts';
 import type { Workspace } from './workspace.ts';
 
 const LESSON = '04-tcp-server';
@@ -311,27 +311,27 @@ function failedTests(report: string): Record<string, number> {
 
 /** The courseware's rows of the table: [figure, lesson, baseline, ratio, target, met?], as scripts/bench.ts prints them. */
 export function coursewareRows(c: CoursewareResult): string[][] {
-  const num = (value: number | undefined, digits: number): string =>
-    typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '?';
   const ratio = (a: number | undefined, b: number | undefined): string => num(a !== undefined && b ? a / b : undefined, 2);
   const met = (value: number | undefined, target: number): string => (value !== undefined && value < target ? 'yes' : 'NO');
+  // A timed row: seconds beside a baseline in seconds, their ratio, and a target in seconds.
+  const timed = (figure: string, seconds: number | undefined, baseline: number | undefined, target: number): string[] => [
+    figure,
+    num(seconds, 2),
+    num(baseline, 2),
+    ratio(seconds, baseline),
+    `< ${target} s`,
+    met(seconds, target),
+  ];
   const rows: string[][] = [];
-  rows.push([
-    `\`${c.demo.command}\` (s; baseline: programs under tsx)`,
-    num(c.demo.lesson, 2),
-    num(c.demo.baseline, 2),
-    ratio(c.demo.lesson, c.demo.baseline),
-    `< ${TARGET.demo} s`,
-    met(c.demo.lesson, TARGET.demo),
-  ]);
-  rows.push([
-    `grade one student on ${LESSON} (s; baseline: grader and programs under tsx)`,
-    num(c.gradeOne.lesson, 2),
-    num(c.gradeOne.baseline, 2),
-    ratio(c.gradeOne.lesson, c.gradeOne.baseline),
-    `< ${TARGET.one} s`,
-    met(c.gradeOne.lesson, TARGET.one),
-  ]);
+  rows.push(timed(`\`${c.demo.command}\` (s; baseline: programs under tsx)`, c.demo.lesson, c.demo.baseline, TARGET.demo));
+  rows.push(
+    timed(
+      `grade one student on ${LESSON} (s; baseline: grader and programs under tsx)`,
+      c.gradeOne.lesson,
+      c.gradeOne.baseline,
+      TARGET.one,
+    ),
+  );
   rows.push([
     `grade one student on ${LESSON}: processes started (with a TypeScript loader)`,
     countText(c.gradeOne.counts?.lesson),
@@ -341,14 +341,9 @@ export function coursewareRows(c: CoursewareResult): string[][] {
     '',
   ]);
   for (const w of c.wrong) {
-    rows.push([
-      `grade a wrong attempt on ${LESSON}, ${w.kind} (s; baseline: the correct one)`,
-      num(w.lesson, 2),
-      num(c.gradeOne.lesson, 2),
-      ratio(w.lesson, c.gradeOne.lesson),
-      `< ${TARGET.wrong} s`,
-      met(w.lesson, TARGET.wrong),
-    ]);
+    rows.push(
+      timed(`grade a wrong attempt on ${LESSON}, ${w.kind} (s; baseline: the correct one)`, w.lesson, c.gradeOne.lesson, TARGET.wrong),
+    );
   }
   const a = c.allLessons;
   rows.push([

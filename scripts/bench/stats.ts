@@ -1,4 +1,4 @@
-// Small numeric helpers for the benchmark: medians, and the machine's load while it ran.
+// Small numeric helpers for the benchmark: medians, the machine's load while it ran, and a figure as table text.
 
 import os from 'node:os';
 
@@ -20,4 +20,9 @@ export const MiB = 1024 * 1024;
 /** The 1-minute load average, the figure that says how busy the machine was. */
 export function load(): number {
   return Math.round(os.loadavg()[0]! * 100) / 100;
+}
+
+/** A figure to `digits` places for the table, or '?' when it was not measured. */
+export function num(value: number | undefined | null, digits: number): string {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '?';
 }
