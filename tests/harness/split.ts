@@ -40,19 +40,11 @@ export function distinctSplits(bytes: Buffer, text: string, encoding: string): B
   const total = widths.reduce((sum, width) => sum + width, 0);
   if (total !== bytes.length) throw new Error(`distinctSplits: ${JSON.stringify(text)} is not ${bytes.length} bytes in ${encoding}`);
   const cuts = new Set<number>();
+  // Every inner offset of the first widest character (one-byte characters have no inside).
   const widest = Math.max(...widths);
-  let start = 0;
-  let firstBoundary: number | undefined;
-  let widestCut = widest === 1; // one-byte characters have no inside
-  for (const [i, width] of widths.entries()) {
-    if (width === widest && !widestCut) {
-      for (let inner = 1; inner < width; inner++) cuts.add(start + inner);
-      widestCut = true;
-    }
-    if (i > 0 && firstBoundary === undefined) firstBoundary = start;
-    start += width;
-  }
-  if (firstBoundary !== undefined) cuts.add(firstBoundary);
+  const widestAt = widths.slice(0, widths.indexOf(widest)).reduce((sum, width) => sum + width, 0);
+  for (let inner = 1; inner < widest; inner++) cuts.add(widestAt + inner);
+  if (widths.length > 1) cuts.add(widths[0]!); // the first boundary between two characters
   for (let at = 0; at < bytes.length; at++) {
     if (bytes[at] === 0x0a) [at, at + 1].forEach((cut) => cuts.add(cut));
   }
