@@ -5,11 +5,11 @@
 // the output so far; and a program that exits by itself must leave its group empty.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Failure, type FailureKind, ProgramFailure } from './failure.ts';
-import { groupAlive, hasProcessGroups, signalGroup } from './processes.ts';
+import { groupAlive, hasProcessGroups, signalGroup, statFields } from './processes.ts';
 
 /** The ready line every listening program prints once it has bound: the only copy of this pattern. */
 export const READY_LINE = /^listening on (\S+):(\d+)\s*$/m;
@@ -339,16 +339,11 @@ export class Child {
    * works: its CPU time (all threads) and its output. Linux only; undefined elsewhere.
    */
   private activity(): { asleep: boolean; key: string } | undefined {
-    const fields = (file: string): string[] => {
-      const stat = readFileSync(file, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2).split(' '); // [state, ppid, ..., utime (11), stime (12), ...]
-    };
     try {
-      const [, ...rest] = fields(`/proc/${this.process.pid}/stat`);
-      const [utime, stime] = rest.slice(10, 12);
+      const [utime, stime] = statFields(`/proc/${this.process.pid}/stat`).slice(11, 13);
       // S: asleep until an event; R (runnable: its input has come, or it computes), D (in the kernel): at work.
       const threads = readdirSync(`/proc/${this.process.pid}/task`);
-      const asleep = threads.every((thread) => fields(`/proc/${this.process.pid}/task/${thread}/stat`)[0] === 'S');
+      const asleep = threads.every((thread) => statFields(`/proc/${this.process.pid}/task/${thread}/stat`)[0] === 'S');
       return { asleep, key: `${utime} ${stime} ${this.stdout.length} ${this.stderr.length}` };
     } catch {
       return undefined;
@@ -434,12 +429,7 @@ export class Child {
   /** The share of one CPU the program (its main process) has used since it started (Linux; 0 elsewhere). */
   cpuShare(): number {
     try {
-      const stat = readFileSync(`/proc/${this.process.pid}/stat`, 'utf8');
-      const [utime, stime] = stat
-        .slice(stat.lastIndexOf(')') + 2)
-        .split(' ')
-        .slice(11, 13)
-        .map(Number);
+      const [utime, stime] = statFields(`/proc/${this.process.pid}/stat`).slice(11, 13).map(Number);
       const seconds = (performance.now() - this.startedAt) / 1000;
       return seconds > 0 ? ((utime ?? 0) + (stime ?? 0)) / CLOCK_TICKS / seconds : 0;
     } catch {

@@ -31,6 +31,17 @@ export function hasProcessGroups(platform: NodeJS.Platform = process.platform): 
   return platform !== 'win32';
 }
 
+/**
+ * The fields of a /proc stat file (`/proc/PID/stat`, `/proc/PID/task/TID/stat`) after the command
+ * name, which may hold spaces: [state, ppid, pgrp, ..., utime (11), stime (12), ...]. Throws when the
+ * file cannot be read (the process is gone, or there is no /proc).
+ */
+export function statFields(file: string): string[] {
+  // "pid (name) state ppid pgrp ...": the name ends at the last ')'.
+  const stat = readFileSync(file, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Every other process we can read (Linux /proc; none elsewhere). */
 export function runningProcesses(platform: NodeJS.Platform = process.platform): RunningProcess[] {
   if (!hasProcFs(platform)) return [];
@@ -38,9 +49,7 @@ export function runningProcesses(platform: NodeJS.Platform = process.platform): 
     .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
     .flatMap((pid) => {
       try {
-        // /proc/PID/stat: "pid (name) state ppid pgrp ..."; the name may hold spaces, so split after ')'.
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const [state = '', , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const [state = '', , pgrp] = statFields(`/proc/${pid}/stat`);
         const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
         return [{ pid: Number(pid), command, cwd: cwdOf(pid), pgrp: Number(pgrp), state }];
       } catch {
