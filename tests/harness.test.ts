@@ -11,10 +11,12 @@ import {
   bindUdp,
   connectTcp,
   distinctSplits,
+  expectNoDataFor,
   expectOneLineError,
   hasIpv6Loopback,
   interpreter,
   listenTcp,
+  peerHasRead,
   readToEnd,
   startFile,
   writeBytewise,
@@ -98,6 +100,22 @@ describe('harness', { concurrency: 4 }, () => {
     await writeCoalesced(client, [Buffer.from('one\n'), Buffer.from('two\n')]);
     client.end();
     assert.equal((await readToEnd(server)).toString(), '一个字节one\ntwo\n');
+  });
+
+  it('keeps the bytes that arrive after a silence was checked for the next reader', async (t) => {
+    // Checks expectNoDataFor() leaves the socket as it found it: an answer that arrives before the
+    // test reads again (a loaded machine) is still there, not emitted to nobody.
+    const listener = await listenTcp(t);
+    const client = await connectTcp(t, listener.port);
+    const server = await listener.next();
+    const silence = expectNoDataFor(server, 5000, 'the peer spoke');
+    client.write('early');
+    await assert.rejects(silence, /the peer spoke; it sent "early"/);
+    await expectNoDataFor(client, 50, 'nothing is sent yet');
+    server.write('the answer');
+    await peerHasRead(server); // our end has taken the bytes from the system before anyone reads
+    server.end();
+    assert.equal((await readToEnd(client)).toString(), 'the answer');
   });
 
   it('sends and receives datagrams with the sender address, over IPv4 and IPv6', async (t) => {

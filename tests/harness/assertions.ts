@@ -42,16 +42,22 @@ export async function expectOneLineError(program: Child, code: number, pattern: 
  * follows. It catches a peer that answers too early, for instance before the message has ended.
  */
 export async function expectNoDataFor(socket: net.Socket, ms: number, failure: string): Promise<void> {
+  // Watched with 'readable', which leaves what arrives in the socket's buffer for the next reader.
+  // A 'data' listener would set the socket flowing, and bytes arriving after it was removed (the
+  // answer to what the test sends next) would be emitted to nobody and lost.
   await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
+    const onReadable = (): void => {
+      if (socket.readableLength === 0) return; // the end of the stream: no data
       clearTimeout(timer);
+      socket.off('readable', onReadable);
+      const chunk = socket.read() as Buffer;
       reject(new Error(`${failure}; it sent ${JSON.stringify(chunk.toString('latin1'))}`));
     };
     const timer = setTimeout(() => {
-      socket.off('data', onData);
+      socket.off('readable', onReadable);
       resolve();
     }, ms);
-    socket.once('data', onData);
+    socket.on('readable', onReadable);
   });
 }
 
