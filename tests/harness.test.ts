@@ -11,6 +11,7 @@ import {
   bindUdp,
   connectTcp,
   distinctSplits,
+  eachAtMost,
   expectNoDataFor,
   expectOneLineError,
   hasIpv6Loopback,
@@ -56,6 +57,26 @@ describe('harness', { concurrency: 4 }, () => {
     assert.deepEqual(cutsOf('OK 3\n好!', 'gb18030'), ['1+7', '4+4', '5+3', '6+2']); // O|K, before and after "\n", inside 好
     assert.deepEqual(cutsOf('ab', 'utf-8'), ['1+1']);
     assert.throws(() => distinctSplits(Buffer.from('abc'), 'ab', 'utf-8'), /is not 3 bytes in utf-8/);
+  });
+
+  it('stops starting cuts after the first failure, and waits for those still running', async () => {
+    // Checks eachAtMost(): a failed cut has failed the test, so the next cuts (a process each) are
+    // not started, and the cut still running finishes before the failure is reported.
+    const started: number[] = [];
+    const finished: number[] = [];
+    const run = async (item: number): Promise<void> => {
+      started.push(item);
+      if (item === 1) throw new Error('cut 1 failed');
+      await new Promise((resolve) => setImmediate(resolve));
+      finished.push(item);
+    };
+    await assert.rejects(eachAtMost(2, [0, 1, 2, 3, 4, 5], run), /cut 1 failed/);
+    assert.deepEqual(started, [0, 1]);
+    assert.deepEqual(finished, [0], 'the cut that was running when 1 failed has finished');
+    started.length = 0;
+    finished.length = 0;
+    await eachAtMost(2, [0, 2, 3], run);
+    assert.deepEqual(finished.sort(), [0, 2, 3]);
   });
 
   it('reads the port from an IPv4 or a bracketed IPv6 ready line', async (t) => {

@@ -113,13 +113,23 @@ function unreadAtPeer(socket: net.Socket): number | undefined {
   return undefined;
 }
 
-/** Runs `run` for every item, at most `limit` at a time: a one-client program needs a process per cut. */
+/** Runs `run` for every item, at most `limit` at a time (a one-client program needs a process per cut), until one fails. */
 export async function eachAtMost<T>(limit: number, items: T[], run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed: { error: unknown } | undefined; // the first failure, the one the test reports
   const worker = async (): Promise<void> => {
-    while (next < items.length) await run(items[next++]!);
+    // After a failure nothing new starts: the test has failed, and what is still running is
+    // waited for, so no process outlives the test that started it.
+    while (!failed && next < items.length) {
+      try {
+        await run(items[next++]!);
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw failed.error;
 }
 
 /**
