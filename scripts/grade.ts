@@ -18,7 +18,7 @@ import { parseFormats, writeFormats } from './report/formats.ts';
 import { mergeCommand } from './report/merge.ts';
 import type { Assignment, Faults, Report } from './report/model.ts';
 import { gradingKey, parseShard, shardOf } from './report/shard.ts';
-import { stopTestRuns } from './results.ts';
+import { stopTestRuns, UNCHANGED_SKIP } from './results.ts';
 
 exitQuietlyOnClosedStdout();
 if (process.argv[2] === 'merge') process.exit(mergeCommand(process.argv.slice(3)));
@@ -39,6 +39,7 @@ const { values, positionals } = parseCommandLine('grade', {
     lang: { type: 'string' },
     faults: { type: 'string' },
     seed: { type: 'string' },
+    'run-unchanged': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -115,6 +116,7 @@ const options: GradeOptions = {
   withReference,
   timeoutMs: (timeoutS ?? 180) * 1000,
   ...(faults ? { faults } : {}),
+  ...(values['run-unchanged'] ? { runUnchanged: true } : {}),
 };
 const single = submissions.length === 1;
 const reportDir = values.report !== undefined || !single || formats.length > 0 || shard ? path.resolve(values.report ?? '.') : undefined;
@@ -194,6 +196,11 @@ function summary(grade: Grade): string {
   return t('grade.summary', { score: grade.score, partial: grade.status === 'partial', regressions, seconds: grade.seconds });
 }
 
+/** A lesson test not run because every file it starts is the lesson's own (UNCHANGED_SKIP). */
+function unchanged(test: Grade['tests'][number]): boolean {
+  return test.status === 'not-run' && test.message?.startsWith(UNCHANGED_SKIP) === true;
+}
+
 function exerciseCell(grade: Grade): string {
   return grade.exerciseDone === null ? '-' : grade.exerciseDone ? 'yes' : 'no';
 }
@@ -209,11 +216,15 @@ function printDetails(grade: Grade): void {
   if (faults) console.log(t('grade.underFaults', { spec: faults.spec, seed: faults.seed }));
   if (grade.reason) console.log(`${indent(`${grade.status}: ${grade.reason}`, 2)}`);
   const skipped = (test: Grade['tests'][number]): boolean => test.status === 'not-run' && test.message?.startsWith(FAULTS_SKIP) === true;
-  const notRun = grade.tests.filter((test) => test.status === 'not-run' && !skipped(test));
+  const notRun = grade.tests.filter((test) => test.status === 'not-run' && !skipped(test) && !unchanged(test));
   if (notRun.length > 0) console.log(t('grade.notRun', { count: notRun.length, why: notRun[0]!.message?.replace(/^not run: /, '') }));
   for (const test of grade.tests) {
     if (skipped(test)) {
       console.log(`${t('grade.skipUnderFaults', { suite: test.suite, name: test.name })}\n${indent(test.message!, 8)}`);
+      continue;
+    }
+    if (unchanged(test)) {
+      console.log(t('grade.sameAsLesson', { suite: test.suite, name: test.name }));
       continue;
     }
     if (test.status === 'not-run') continue;
@@ -235,9 +246,10 @@ function printDetails(grade: Grade): void {
     if (test.output) console.log(`${indent(t('grade.label.output'), 8)}\n${indent(test.output, 10)}`);
   }
   const { score, assignment, points, maxPoints, exerciseDone, seconds, status } = grade;
-  console.log(
-    t('grade.score', { score, assignment, points, maxPoints, exerciseDone, regressions: grade.regressions.length, seconds, status }),
-  );
+  const regressions = grade.regressions.length;
+  const same = grade.tests.filter(unchanged).length;
+  console.log(t('grade.score', { score, assignment, points, maxPoints, exerciseDone, regressions, same, seconds, status }));
+  if (same > 0) console.log(t('grade.sameWhy'));
   const lesson = lessons.find((l) => l.id === grade.lesson)!;
   if (grade.status === 'missing' || path.resolve(grade.folder) !== workFolder(lesson)) return;
   // The student's own work folder: remember the grade, and show the hints earned so far.

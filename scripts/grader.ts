@@ -68,6 +68,11 @@ export interface GradeOptions {
   withReference?: string[];
   /** Run the tests under these faults: every connection through a relay with the spec's toxics (issue 15). */
   faults?: Faults;
+  /**
+   * Also run the lesson tests that start only files the student left as the lesson has them (by
+   * default, in an exercise, those are reported as not run: their result is the lesson's own).
+   */
+  runUnchanged?: boolean;
 }
 
 // ---- finding submissions ----
@@ -224,6 +229,10 @@ export async function gradeStaged(submission: Submission, staged: string, option
     SOCKET_LESSONS_STAGED: '1', // our own copy: the harness may transpile the programs beside themselves
   };
   if (options.waitMs) env.SOCKET_LESSONS_WAIT_MS = String(options.waitMs);
+  // In an exercise most of the lesson's files are left as they are: a lesson test that starts only
+  // such files (itUses, tests/harness/target.ts) would repeat npm test's run of the lesson itself.
+  // A port's files are all the student's own, and they are what is graded.
+  if (assignment === 'exercise' && !options.runUnchanged) env.SOCKET_LESSONS_SKIP_UNCHANGED = '1';
   if (options.faults) {
     env.SOCKET_LESSONS_FAULTS = options.faults.spec; // read by tests/harness/faults.ts
     if (options.faults.seed !== undefined) env.SOCKET_LESSONS_SEED = String(options.faults.seed);

@@ -18,10 +18,16 @@ import { Child } from './runtime/child.ts';
 import { FAILURE_LINE_VARIABLE, type Failure, splitFailure } from './runtime/failure.ts';
 import { literal } from './runtime/text.ts';
 
+/**
+ * How the skip of a lesson test that starts only files left as the lesson has them begins
+ * (tests/harness/target.ts, itUses): reported with its reason, and counted for nothing.
+ */
+export const UNCHANGED_SKIP = 'not run, unchanged: ';
+
 export interface TestResult {
   name: string;
   suite: string; // the enclosing describe(), '' at top level
-  /** error: the test file itself could not run, or the run was stopped at its time limit. skip: under faults, with its reason. */
+  /** error: the test file itself could not run, or the run was stopped at its time limit. skip: under faults, or its files unchanged, with the reason. */
   status: 'pass' | 'fail' | 'error' | 'skip';
   message?: string;
   /** What went wrong, when the harness knew: its kind, and the program's command line and input. */
@@ -158,8 +164,9 @@ export default async function* reporter(source: AsyncIterable<TestEvent>): Async
       yield `${JSON.stringify({ name: data.name, suite, status: 'pass' })}\n`;
       continue;
     }
-    // A test skipped under faults is reported, with why it cannot hold through a relay; other skips are not tests of this run.
-    if (typeof data.skip === 'string' && data.skip.startsWith(FAULTS_SKIP)) {
+    // A test skipped under faults (why it cannot hold through a relay) or because its files are the
+    // lesson's own (the lesson's result) is reported with the reason; other skips are not tests of this run.
+    if (typeof data.skip === 'string' && (data.skip.startsWith(FAULTS_SKIP) || data.skip.startsWith(UNCHANGED_SKIP))) {
       yield `${JSON.stringify({ name: data.name, suite, status: 'skip', message: data.skip } satisfies TestResult)}\n`;
       continue;
     }

@@ -18,6 +18,7 @@ import {
   HOSTILE_ENCODING,
   HOSTILE_SHOWN,
   hasIpv6Loopback,
+  itUses,
   itRejectsBadFlags,
   lessonTarget,
   listenTcp,
@@ -76,7 +77,7 @@ suite(target, 'lesson', () => {
     });
   }
 
-  it('client puts the exact gbk bytes on the wire, half-closes, and decodes a reply sent one byte at a time', async (t) => {
+  itUses(target, ['client.ts'], 'client puts the exact gbk bytes on the wire, half-closes, and decodes a reply sent one byte at a time', async (t) => {
     // Checks the client's side of the framing against a harness server: the bytes are gbk, FIN
     // follows them (readToEnd resolves only on 'end'), and a reply split mid-character survives.
     const harness = await listenTcp(t);
@@ -90,7 +91,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await client.exit(), OK);
   });
 
-  it('server reads the whole message when it arrives one byte per write', async (t) => {
+  itUses(target, ['server.ts'], 'server reads the whole message when it arrives one byte per write', async (t) => {
     // Checks the server's framing: it waits for the client's FIN instead of trusting one read
     // (nothing comes back before it), joins characters split across reads, then sends exactly
     // the reply and closes.
@@ -107,7 +108,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await server.exit(), OK);
   });
 
-  it("server receives a 200 000-byte message whole, where the note's recv(1024) kept 1024 bytes", async (t) => {
+  itUses(target, ['server.ts'], "server receives a 200 000-byte message whole, where the note's recv(1024) kept 1024 bytes", async (t) => {
     // Checks that nothing is cut at a buffer size: the printed size and text are the whole message.
     if (skipIfTooSlowUnderFaults(t, 200_000)) return;
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
@@ -173,7 +174,7 @@ suite(target, 'lesson', () => {
   // ---- split bytes, hostile text, closed output (issue 13) ----
 
   for (const [encoding, text] of SPLIT_MESSAGES) {
-    it(`server decodes a ${encoding} message cut inside a character, between characters, and sent one byte per write`, async (t) => {
+    itUses(target, ['server.ts'], `server decodes a ${encoding} message cut inside a character, between characters, and sent one byte per write`, async (t) => {
       // Checks that the message is decoded whole, however the reads cut it: one server per cut
       // (it serves one client), so the cuts that differ (distinctSplits), a few at a time; each
       // server prints exactly the text, with its byte count.
@@ -188,7 +189,7 @@ suite(target, 'lesson', () => {
       });
     });
 
-    it(`client decodes a ${encoding} reply cut inside a character, between characters, and sent one byte per write`, async (t) => {
+    itUses(target, ['client.ts'], `client decodes a ${encoding} reply cut inside a character, between characters, and sent one byte per write`, async (t) => {
       // Checks the client's side of the same rule: one client per cut against a harness server
       // that writes the reply in those pieces; each client prints exactly the reply.
       const bytes = iconv.encode(text, encoding);
@@ -205,7 +206,7 @@ suite(target, 'lesson', () => {
     });
   }
 
-  it('server shows a message with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
+  itUses(target, ['server.ts'], 'server shows a message with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
     // Checks that network text cannot draw on the server's terminal: ESC, CR, LF, C1, bidi and a
     // lone surrogate come out escaped, and the only "listening on" line is the server's own.
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', HOSTILE_ENCODING]);
@@ -219,7 +220,7 @@ suite(target, 'lesson', () => {
     assert.doesNotMatch(server.stdout, RAW_CONTROL);
   });
 
-  it('client shows a reply with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
+  itUses(target, ['client.ts'], 'client shows a reply with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
     // Checks the same rule for the reply the client prints.
     const harness = await listenTcp(t);
     const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', HOSTILE_ENCODING, '--message', 'hi']);
@@ -232,7 +233,7 @@ suite(target, 'lesson', () => {
     assert.doesNotMatch(client.stdout, RAW_CONTROL);
   });
 
-  it('server whose stdout and stderr were closed (| head -1) still serves its client and exits 0', async (t) => {
+  itUses(target, ['server.ts'], 'server whose stdout and stderr were closed (| head -1) still serves its client and exits 0', async (t) => {
     // Checks that a reader going away is not the server's error: every log line after it fails
     // with EPIPE, and still the client gets its reply and the server ends as usual, without a crash.
     const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', 'utf-8']);
@@ -244,7 +245,7 @@ suite(target, 'lesson', () => {
     assert.equal(server.stderr, '', 'no stack trace');
   });
 
-  it('client whose stdout was closed still sends its message, reads the reply and exits 0', async (t) => {
+  itUses(target, ['client.ts'], 'client whose stdout was closed still sends its message, reads the reply and exits 0', async (t) => {
     // Checks the client's side: its output has nowhere to go, but it finishes its job quietly.
     const harness = await listenTcp(t);
     const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', 'utf-8', '--message', 'hello']);
@@ -258,21 +259,21 @@ suite(target, 'lesson', () => {
 
   for (const file of ['server.ts', 'client.ts']) itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);
 
-  it('server reports a port already in use in one line and exits 1', async (t) => {
+  itUses(target, ['server.ts'], 'server reports a port already in use in one line and exits 1', async (t) => {
     // Checks EADDRINUSE handling: one clear line, exit 1, no stack trace.
     const harness = await listenTcp(t);
     const server = start(t, target, 'server.ts', ['--port', String(harness.port)]);
     await expectOneLineError(server, 1, /in use/);
   });
 
-  it('client reports "connection refused" in one line and exits 1 when no server listens', async (t) => {
+  itUses(target, ['client.ts'], 'client reports "connection refused" in one line and exits 1 when no server listens', async (t) => {
     // Checks ECONNREFUSED handling on a port where nobody listens.
     const port = await unusedPort();
     const client = start(t, target, 'client.ts', ['--port', String(port), '--message', 'anyone?']);
     await expectOneLineError(client, 1, /refused/);
   });
 
-  it('client refuses an empty message and text its encoding cannot carry', async (t) => {
+  itUses(target, ['client.ts'], 'client refuses an empty message and text its encoding cannot carry', async (t) => {
     // Checks that the client never sends an empty message (the note's client would then wait
     // forever) nor silently replaces characters gbk lacks with '?'.
     const port = await unusedPort();
@@ -283,7 +284,7 @@ suite(target, 'lesson', () => {
     await expectOneLineError(emoji, 1, /gbk/);
   });
 
-  it('client reports a server that closes without replying', async (t) => {
+  itUses(target, ['client.ts'], 'client reports a server that closes without replying', async (t) => {
     // Checks that an empty reply is an error, not a silent success.
     const harness = await listenTcp(t);
     const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--message', 'hello?']);

@@ -312,6 +312,8 @@ options:
   --faults SPEC          run the tests with every connection through a relay that misbehaves on purpose,
                          e.g. slicer (each write cut into small pieces); see README.md, "The wire"
   --seed N               the same random choices of the faults every run
+  --run-unchanged        in an exercise, also run the lesson tests that start only files the student left
+                         as the lesson has them (by default they are listed as not run: same files, same result)
   --lang en|zh           the language of the messages (default: from LC_ALL, LC_MESSAGES or LANG)
   --help`,
     (p) => `用法：npm run grade -- 课 文件夹... [选项]
@@ -335,6 +337,8 @@ options:
   --faults SPEC          让每条连接都经过一个故意出错的中继（relay）来运行测试，例如 slicer
                          （把每次写入切成小块）；见 README.zh-CN.md 的“线路”一节
   --seed N               每次运行时，故障的随机选择都相同
+  --run-unchanged        练习中，也运行只启动学生未改动文件（与本课的文件逐字节相同）的本课测试
+                         （默认把它们列为未运行：文件相同，结果也相同）
   --lang en|zh           消息的语言（默认：由 LC_ALL、LC_MESSAGES 或 LANG 决定）
   --help`,
   ),
@@ -416,13 +420,22 @@ options:
       maxPoints: number;
       exerciseDone: boolean | null;
       regressions: number;
+      same: number;
       seconds: number;
       status: string;
     }) =>
-      `\nscore: ${p.score} (${p.assignment}: ${p.points} of ${p.maxPoints} points, ${p.exerciseDone === null ? '' : `exercise ${p.exerciseDone ? 'done' : 'not done'}, `}${p.regressions} regression${p.regressions === 1 ? '' : 's'}, ${p.seconds} s)${p.status === 'graded' ? '' : ` — ${p.status}`}`,
+      `\nscore: ${p.score} (${p.assignment}: ${p.points} of ${p.maxPoints} points, ${p.exerciseDone === null ? '' : `exercise ${p.exerciseDone ? 'done' : 'not done'}, `}${p.regressions} regression${p.regressions === 1 ? '' : 's'}, ${p.same > 0 ? `${p.same} not run (same as the lesson), ` : ''}${p.seconds} s)${p.status === 'graded' ? '' : ` — ${p.status}`}`,
     (p) =>
-      `\n得分：${p.score}（${p.assignment}：${p.maxPoints} 分中得 ${p.points} 分，${p.exerciseDone === null ? '' : `练习${p.exerciseDone ? '已完成' : '未完成'}，`}${p.regressions} 个回归，${p.seconds} 秒）${p.status === 'graded' ? '' : ` — ${p.status}`}`,
+      `\n得分：${p.score}（${p.assignment}：${p.maxPoints} 分中得 ${p.points} 分，${p.exerciseDone === null ? '' : `练习${p.exerciseDone ? '已完成' : '未完成'}，`}${p.regressions} 个回归，${p.same > 0 ? `${p.same} 个未运行（与本课相同），` : ''}${p.seconds} 秒）${p.status === 'graded' ? '' : ` — ${p.status}`}`,
   ),
+  'grade.sameAsLesson': m(
+    (p: { suite: string; name: string }) => `  same  [${p.suite}, not run] ${p.name}`,
+    (p) => `  相同  [${p.suite}，未运行] ${p.name}`,
+  ),
+  'grade.sameWhy': {
+    en: "same as the lesson: these tests start only files that are the lesson's own, byte for byte, so their result is the lesson's, which npm test checks (--run-unchanged runs them)",
+    zh: '与本课相同：这些测试只启动与本课的文件逐字节相同的文件，结果只能与本课相同，而 npm test 已经检查过本课（--run-unchanged 会运行它们）',
+  },
   'grade.passes': m(
     (p: { diffs: string[] }) => `\nThe exercise passes. Compare with the reference solution: ${p.diffs.join('; ')}`,
     (p) => `\n练习通过了。和参考答案比较一下：${p.diffs.join('；')}`,

@@ -1,9 +1,8 @@
 // The usage errors every lesson program rejects, as a table, and one test per row.
 
-import { it } from 'node:test';
 import { expectOneLineError } from './assertions.ts';
 import { start } from './programs.ts';
-import type { Target } from './target.ts';
+import { itUses, type Target } from './target.ts';
 
 /** A wrong command line, and what the one error line must mention. */
 export type BadFlag = [label: string, args: string[], pattern: RegExp];
@@ -27,7 +26,7 @@ export function itRejectsBadFlags(
   options: { name?: string; extraArgs?: string[] } = {},
 ): void {
   for (const [label, args, pattern] of flags) {
-    it(`${options.name ?? file} rejects ${label} with exit 2 and one line`, async (t) => {
+    itUses(target, [file], `${options.name ?? file} rejects ${label} with exit 2 and one line`, async (t) => {
       // Checks the flag contract: usage errors exit 2 with a single line on stderr, no stack trace.
       await expectOneLineError(start(t, target, file, [...args, ...(options.extraArgs ?? [])]), 2, pattern);
     });

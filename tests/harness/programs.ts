@@ -11,7 +11,7 @@ import { listenerProtocol } from '../../scripts/relay/session.ts';
 import { nodeArgsFor } from '../../scripts/run-ts/index.ts';
 import { announce, Child, READY_LINE } from '../../scripts/runtime/child.ts';
 import { faultSpec, relayFor } from './faults.ts';
-import type { Target } from './target.ts';
+import { checkDeclared, type Target } from './target.ts';
 
 export { Child, type Child as RunningProgram, type Exit } from '../../scripts/runtime/child.ts';
 
@@ -20,6 +20,7 @@ export { Child, type Child as RunningProgram, type Exit } from '../../scripts/ru
  * command programs.json names for it. It is killed when the test ends.
  */
 export function start(t: TestContext, target: Target, file: string, args: string[] = []): Child {
+  checkDeclared(t, file);
   const command = target.commands.get(file);
   if (!command) return startFile(t, path.join(target.dir, file), args, target.staged);
   const peers = (): Child[] => programsOf(t);
