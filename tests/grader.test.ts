@@ -311,6 +311,33 @@ describe('grader', { concurrency: 2 }, () => {
     assert.doesNotMatch(done.stdout, /hint \d of/);
   });
 
+  it("grades an exercise without re-running lesson tests that start only the lesson's own files, and runs them once a file changes", async (t) => {
+    // Checks the "same as the lesson" rule: with the solution over lesson 04 (server.ts changed), a
+    // test of client.ts alone is reported not run with the reason and charged nothing, a server.ts
+    // test runs; --run-unchanged runs both; a client.ts differing by one comment runs its test too.
+    const clientTest = 'client reports a server that closes without replying';
+    const serverTest = 'server reports a port already in use in one line and exits 1';
+    const only = [clientTest, serverTest];
+    const outcome = (grade: { tests: ReportTest[] }, name: string): ReportTest => grade.tests.find((test) => test.name === name)!;
+    const solution = path.join(SOLUTIONS_DIR, tcpServer.id);
+    const [same, all] = await Promise.all([
+      grade(tcpServer, tcpServer.dir, { only }, solution),
+      grade(tcpServer, tcpServer.dir, { only, runUnchanged: true }, solution),
+    ]);
+    assert.equal(outcome(same, clientTest).status, 'not-run');
+    assert.match(outcome(same, clientTest).message ?? '', /^not run, unchanged: client\.ts is the lesson's own, byte for byte/);
+    assert.equal(outcome(same, clientTest).points, 0);
+    assert.equal(outcome(same, serverTest).status, 'pass');
+    assert.deepEqual(same.regressions, []);
+    assert.deepEqual([outcome(all, clientTest).status, outcome(all, serverTest).status], ['pass', 'pass']);
+    const edited = mkdtempSync(path.join(os.tmpdir(), 'socket-lessons-edited-'));
+    t.after(() => rmSync(edited, { recursive: true, force: true }));
+    cpSync(path.join(solution, 'server.ts'), path.join(edited, 'server.ts'));
+    writeFileSync(path.join(edited, 'client.ts'), `${readFileSync(path.join(tcpServer.dir, 'client.ts'), 'utf8')}// edited\n`);
+    const changed = await grade(tcpServer, tcpServer.dir, { only }, edited);
+    assert.equal(outcome(changed, clientTest).status, 'pass');
+  });
+
   it('rejects a wrong invocation with one line on stderr and exit 2', async () => {
     // Checks the command-line contract for an unknown lesson and a bad --min-score.
     for (const args of [

@@ -16,15 +16,19 @@ import {
   expectOneLineError,
   hasIpv6Loopback,
   interpreter,
+  itUses,
   listenTcp,
   peerHasRead,
   readToEnd,
+  start,
   startFile,
   writeBytewise,
   writeCoalesced,
 } from './harness.ts';
 
 const TALKER = fileURLToPath(new URL('fixtures/talker.ts', import.meta.url));
+const TCP_LESSON = fileURLToPath(new URL('../lessons/04-tcp-server', import.meta.url));
+const TCP_TARGET = { lesson: '04-tcp-server', lessonDir: TCP_LESSON, dir: TCP_LESSON, suites: new Set(['lesson' as const]), commands: new Map(), staged: false };
 
 describe('harness', { concurrency: 4 }, () => {
   it("starts a programs.json command's python3 as the interpreter it stands for, asked once; other commands as written", () => {
@@ -77,6 +81,12 @@ describe('harness', { concurrency: 4 }, () => {
     finished.length = 0;
     await eachAtMost(2, [0, 2, 3], run);
     assert.deepEqual(finished.sort(), [0, 2, 3]);
+  });
+
+  itUses(TCP_TARGET, ['client.ts'], 'fails a test that starts a program its itUses() list does not name', async (t) => {
+    // Checks that a declaration is held to: the grader skips a declared test when its files are
+    // unchanged, so a test that starts more than it names fails at once, before anything starts.
+    assert.throws(() => start(t, TCP_TARGET, 'server.ts'), /says \(itUses\) that it starts only client\.ts, but it started server\.ts/);
   });
 
   it('reads the port from an IPv4 or a bracketed IPv6 ready line', async (t) => {
