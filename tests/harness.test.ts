@@ -28,7 +28,14 @@ import {
 
 const TALKER = fileURLToPath(new URL('fixtures/talker.ts', import.meta.url));
 const TCP_LESSON = fileURLToPath(new URL('../lessons/04-tcp-server', import.meta.url));
-const TCP_TARGET = { lesson: '04-tcp-server', lessonDir: TCP_LESSON, dir: TCP_LESSON, suites: new Set(['lesson' as const]), commands: new Map(), staged: false };
+const TCP_TARGET = {
+  lesson: '04-tcp-server',
+  lessonDir: TCP_LESSON,
+  dir: TCP_LESSON,
+  suites: new Set(['lesson' as const]),
+  commands: new Map(),
+  staged: false,
+};
 
 describe('harness', { concurrency: 4 }, () => {
   it("starts a programs.json command's python3 as the interpreter it stands for, asked once; other commands as written", () => {

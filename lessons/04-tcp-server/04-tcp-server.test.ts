@@ -18,8 +18,8 @@ import {
   HOSTILE_ENCODING,
   HOSTILE_SHOWN,
   hasIpv6Loopback,
-  itUses,
   itRejectsBadFlags,
+  itUses,
   lessonTarget,
   listenTcp,
   literal,
@@ -77,19 +77,24 @@ suite(target, 'lesson', () => {
     });
   }
 
-  itUses(target, ['client.ts'], 'client puts the exact gbk bytes on the wire, half-closes, and decodes a reply sent one byte at a time', async (t) => {
-    // Checks the client's side of the framing against a harness server: the bytes are gbk, FIN
-    // follows them (readToEnd resolves only on 'end'), and a reply split mid-character survives.
-    const harness = await listenTcp(t);
-    const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--message', CHINESE]);
-    const connection = await harness.next();
-    const received = await readToEnd(connection, 'the client to half-close after its message');
-    assert.deepEqual(received, iconv.encode(CHINESE, 'gbk'));
-    await writeBytewise(connection, iconv.encode('谢谢你！', 'gbk'));
-    connection.end();
-    await client.waitFor(/^reply: 谢谢你！$/m);
-    assert.deepEqual(await client.exit(), OK);
-  });
+  itUses(
+    target,
+    ['client.ts'],
+    'client puts the exact gbk bytes on the wire, half-closes, and decodes a reply sent one byte at a time',
+    async (t) => {
+      // Checks the client's side of the framing against a harness server: the bytes are gbk, FIN
+      // follows them (readToEnd resolves only on 'end'), and a reply split mid-character survives.
+      const harness = await listenTcp(t);
+      const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--message', CHINESE]);
+      const connection = await harness.next();
+      const received = await readToEnd(connection, 'the client to half-close after its message');
+      assert.deepEqual(received, iconv.encode(CHINESE, 'gbk'));
+      await writeBytewise(connection, iconv.encode('谢谢你！', 'gbk'));
+      connection.end();
+      await client.waitFor(/^reply: 谢谢你！$/m);
+      assert.deepEqual(await client.exit(), OK);
+    },
+  );
 
   itUses(target, ['server.ts'], 'server reads the whole message when it arrives one byte per write', async (t) => {
     // Checks the server's framing: it waits for the client's FIN instead of trusting one read
@@ -174,64 +179,84 @@ suite(target, 'lesson', () => {
   // ---- split bytes, hostile text, closed output (issue 13) ----
 
   for (const [encoding, text] of SPLIT_MESSAGES) {
-    itUses(target, ['server.ts'], `server decodes a ${encoding} message cut inside a character, between characters, and sent one byte per write`, async (t) => {
-      // Checks that the message is decoded whole, however the reads cut it: one server per cut
-      // (it serves one client), so the cuts that differ (distinctSplits), a few at a time; each
-      // server prints exactly the text, with its byte count.
-      const bytes = iconv.encode(text, encoding);
-      await eachAtMost(3, distinctSplits(bytes, text, encoding), async (pieces) => {
-        const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', encoding]);
-        const socket = await connectTcp(t, port);
-        await writeSplit(socket, pieces);
-        socket.end();
-        assert.deepEqual(await readToEnd(socket), iconv.encode(REPLY, encoding));
-        assert.deepEqual(await receivedLine(server), { bytes: bytes.length, text }, describeCut(pieces));
-      });
-    });
+    itUses(
+      target,
+      ['server.ts'],
+      `server decodes a ${encoding} message cut inside a character, between characters, and sent one byte per write`,
+      async (t) => {
+        // Checks that the message is decoded whole, however the reads cut it: one server per cut
+        // (it serves one client), so the cuts that differ (distinctSplits), a few at a time; each
+        // server prints exactly the text, with its byte count.
+        const bytes = iconv.encode(text, encoding);
+        await eachAtMost(3, distinctSplits(bytes, text, encoding), async (pieces) => {
+          const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', encoding]);
+          const socket = await connectTcp(t, port);
+          await writeSplit(socket, pieces);
+          socket.end();
+          assert.deepEqual(await readToEnd(socket), iconv.encode(REPLY, encoding));
+          assert.deepEqual(await receivedLine(server), { bytes: bytes.length, text }, describeCut(pieces));
+        });
+      },
+    );
 
-    itUses(target, ['client.ts'], `client decodes a ${encoding} reply cut inside a character, between characters, and sent one byte per write`, async (t) => {
-      // Checks the client's side of the same rule: one client per cut against a harness server
-      // that writes the reply in those pieces; each client prints exactly the reply.
-      const bytes = iconv.encode(text, encoding);
-      await eachAtMost(3, distinctSplits(bytes, text, encoding), async (pieces) => {
-        const harness = await listenTcp(t);
-        const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', encoding, '--message', 'hi']);
-        const connection = await harness.next();
-        await readToEnd(connection, 'the client to half-close after its message');
-        await writeSplit(connection, pieces);
-        connection.end();
-        await client.waitFor(new RegExp(`^reply: ${literal(text)}$`, 'm'), 'stdout', `the reply, ${describeCut(pieces)}`);
-        assert.deepEqual(await client.exit(), OK);
-      });
-    });
+    itUses(
+      target,
+      ['client.ts'],
+      `client decodes a ${encoding} reply cut inside a character, between characters, and sent one byte per write`,
+      async (t) => {
+        // Checks the client's side of the same rule: one client per cut against a harness server
+        // that writes the reply in those pieces; each client prints exactly the reply.
+        const bytes = iconv.encode(text, encoding);
+        await eachAtMost(3, distinctSplits(bytes, text, encoding), async (pieces) => {
+          const harness = await listenTcp(t);
+          const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', encoding, '--message', 'hi']);
+          const connection = await harness.next();
+          await readToEnd(connection, 'the client to half-close after its message');
+          await writeSplit(connection, pieces);
+          connection.end();
+          await client.waitFor(new RegExp(`^reply: ${literal(text)}$`, 'm'), 'stdout', `the reply, ${describeCut(pieces)}`);
+          assert.deepEqual(await client.exit(), OK);
+        });
+      },
+    );
   }
 
-  itUses(target, ['server.ts'], 'server shows a message with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
-    // Checks that network text cannot draw on the server's terminal: ESC, CR, LF, C1, bidi and a
-    // lone surrogate come out escaped, and the only "listening on" line is the server's own.
-    const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', HOSTILE_ENCODING]);
-    const socket = await connectTcp(t, port);
-    const message = iconv.encode(HOSTILE, HOSTILE_ENCODING);
-    socket.end(message);
-    await readToEnd(socket);
-    assert.deepEqual(await server.exit(), OK);
-    assert.match(server.stdout, new RegExp(`^received ${message.length} bytes from \\S+: ${literal(HOSTILE_SHOWN)}$`, 'm'));
-    assert.equal(server.stdout.match(/^listening on /gm)?.length, 1, `one ready line:\n${server.stdout}`);
-    assert.doesNotMatch(server.stdout, RAW_CONTROL);
-  });
+  itUses(
+    target,
+    ['server.ts'],
+    'server shows a message with escapes, a fake ready line and a lone surrogate escaped, on one line',
+    async (t) => {
+      // Checks that network text cannot draw on the server's terminal: ESC, CR, LF, C1, bidi and a
+      // lone surrogate come out escaped, and the only "listening on" line is the server's own.
+      const { program: server, port } = await startListening(t, target, 'server.ts', ['--encoding', HOSTILE_ENCODING]);
+      const socket = await connectTcp(t, port);
+      const message = iconv.encode(HOSTILE, HOSTILE_ENCODING);
+      socket.end(message);
+      await readToEnd(socket);
+      assert.deepEqual(await server.exit(), OK);
+      assert.match(server.stdout, new RegExp(`^received ${message.length} bytes from \\S+: ${literal(HOSTILE_SHOWN)}$`, 'm'));
+      assert.equal(server.stdout.match(/^listening on /gm)?.length, 1, `one ready line:\n${server.stdout}`);
+      assert.doesNotMatch(server.stdout, RAW_CONTROL);
+    },
+  );
 
-  itUses(target, ['client.ts'], 'client shows a reply with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
-    // Checks the same rule for the reply the client prints.
-    const harness = await listenTcp(t);
-    const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', HOSTILE_ENCODING, '--message', 'hi']);
-    const connection = await harness.next();
-    await readToEnd(connection);
-    connection.end(iconv.encode(HOSTILE, HOSTILE_ENCODING));
-    assert.deepEqual(await client.exit(), OK);
-    assert.match(client.stdout, new RegExp(`^reply: ${literal(HOSTILE_SHOWN)}$`, 'm'));
-    assert.doesNotMatch(client.stdout, /^listening on /m);
-    assert.doesNotMatch(client.stdout, RAW_CONTROL);
-  });
+  itUses(
+    target,
+    ['client.ts'],
+    'client shows a reply with escapes, a fake ready line and a lone surrogate escaped, on one line',
+    async (t) => {
+      // Checks the same rule for the reply the client prints.
+      const harness = await listenTcp(t);
+      const client = start(t, target, 'client.ts', ['--port', String(harness.port), '--encoding', HOSTILE_ENCODING, '--message', 'hi']);
+      const connection = await harness.next();
+      await readToEnd(connection);
+      connection.end(iconv.encode(HOSTILE, HOSTILE_ENCODING));
+      assert.deepEqual(await client.exit(), OK);
+      assert.match(client.stdout, new RegExp(`^reply: ${literal(HOSTILE_SHOWN)}$`, 'm'));
+      assert.doesNotMatch(client.stdout, /^listening on /m);
+      assert.doesNotMatch(client.stdout, RAW_CONTROL);
+    },
+  );
 
   itUses(target, ['server.ts'], 'server whose stdout and stderr were closed (| head -1) still serves its client and exits 0', async (t) => {
     // Checks that a reader going away is not the server's error: every log line after it fails

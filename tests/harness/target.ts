@@ -37,7 +37,14 @@ export function lessonTarget(testFileUrl: string): Target {
     if (name !== 'lesson' && name !== 'exercise') throw new Error(`SOCKET_LESSONS_SUITES: unknown suite '${name}'`);
   }
   const staged = process.env.SOCKET_LESSONS_STAGED === '1' && process.env.SOCKET_LESSONS_PROGRAMS !== undefined;
-  return { lesson: path.basename(lessonDir), lessonDir, dir, suites: new Set(names as Suite[]), commands: readCommands(lessonDir, dir), staged };
+  return {
+    lesson: path.basename(lessonDir),
+    lessonDir,
+    dir,
+    suites: new Set(names as Suite[]),
+    commands: readCommands(lessonDir, dir),
+    staged,
+  };
 }
 
 /** The suite whose tests are being registered (suite()'s body runs while describe() registers). */
@@ -79,7 +86,9 @@ export function itUses(target: Target, files: readonly string[], name: string, f
 export function checkDeclared(t: TestContext, file: string): void {
   const files = declared.get(t);
   if (files && !files.includes(file))
-    throw new Error(`harness: this test says (itUses) that it starts only ${files.join(', ')}, but it started ${file}: name every file it starts`);
+    throw new Error(
+      `harness: this test says (itUses) that it starts only ${files.join(', ')}, but it started ${file}: name every file it starts`,
+    );
 }
 
 const sameAsLesson = new Map<string, boolean>();
