@@ -102,6 +102,42 @@ const notStarted = grade('carol', '04-tcp-server', [test(LESSON_TESTS[0]!, 'not-
 });
 const missing = grade('dave', '05-tcp-chat', [], { status: 'missing', reason: 'no folder 05-tcp-chat/', exerciseDone: false });
 
+/** A solution graded with a lesson test its unchanged files decide, which is listed as not run (role note). */
+const withSame = grade('erin', '04-tcp-server', [
+  ...passing.tests,
+  test('client reports a server that closes without replying', 'not-run', {
+    role: 'note',
+    points: 0,
+    maxPoints: 0,
+    message: "not run, unchanged: client.ts is the lesson's own, byte for byte",
+  }),
+]);
+
+describe('tests not run by design', () => {
+  it('are left out of Gradescope and Exercism, which have no "skipped", and are skipped in JUnit', () => {
+    // Checks that a full-marks solution with tests "same as the lesson" is not shown a failure or an
+    // error on a platform: the tests are left out, the summary says how many, JUnit marks them skipped.
+    const gradescope = toGradescope(report([withSame]));
+    assert.deepEqual(valid(gradescopeSchema, gradescope), []);
+    assert.deepEqual(
+      gradescope.tests.map((t) => t.status),
+      ['passed', 'passed', 'passed'],
+    );
+    assert.match(gradescope.output, /3 of 3 tests passed, .*; 1 not run, counted for nothing/);
+    const exercism = toExercism(report([withSame]));
+    assert.deepEqual(valid(exercismSchema, exercism), []);
+    assert.equal(exercism.status, 'pass');
+    assert.equal(exercism.tests!.length, 3);
+    const cases = parseXml(toJunit(report([withSame])))
+      .children.find((c) => c.name === 'testsuite')!
+      .children.filter((c) => c.name === 'testcase');
+    assert.deepEqual(
+      cases.map((c) => c.children.some((child) => child.name === 'skipped')),
+      [false, false, false, true],
+    );
+  });
+});
+
 describe('gradescope results.json', () => {
   it('passes the schema of the specification for a passing, a failing and a not-started submission', () => {
     for (const g of [passing, failing, notStarted, missing]) {

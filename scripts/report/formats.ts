@@ -104,7 +104,7 @@ export function toGradescope(report: Report, student?: string): GradescopeResult
   const grades = gradesOf(report, student, 'gradescope');
   const several = grades.length > 1;
   const tests = grades.flatMap((grade) =>
-    grade.tests.map(
+    graded(grade).map(
       (test): GradescopeTest => ({
         name: several ? `${grade.lesson}: ${test.name}` : test.name,
         score: test.points,
@@ -170,14 +170,14 @@ const EXERCISE_TASK_ID = 1;
 
 /**
  * Exercism's results.json (version 3) for one student. Tests keep the grader's order (the test
- * file's); a test that did not run is an error. The overall status is error only when no test ran
+ * file's); a test that did not run is an error, but for one that was not run by design (graded()). The overall status is error only when no test ran
  * correctly (every test errored, or there was none), with the grader's reason as the message.
  */
 export function toExercism(report: Report, student?: string): ExercismResults {
   const grades = gradesOf(report, student, 'exercism');
   const several = grades.length > 1;
   const tests = grades.flatMap((grade) =>
-    grade.tests.map((test): ExercismTest => {
+    graded(grade).map((test): ExercismTest => {
       const status = test.status === 'pass' ? 'pass' : test.status === 'fail' ? 'fail' : 'error';
       const output = test.output ? exercismOutput(test.output) : undefined;
       return {
@@ -343,11 +343,22 @@ function folderNames(students: string[]): Map<string, string> {
   return names;
 }
 
+/**
+ * The tests a platform shows with a pass or a failure: all but those not run by design, which count
+ * for nothing (a lesson test whose files are the lesson's own, or one that cannot hold under
+ * faults): Gradescope and Exercism have no "skipped", and "failed" or "error" would be untrue.
+ */
+function graded(grade: StudentGrade): ReportTest[] {
+  return grade.tests.filter((t) => !(t.status === 'not-run' && t.role === 'note'));
+}
+
 /** One line per lesson: what the student scored and why, for the top of a platform's page. */
 function summary(grade: StudentGrade): string {
-  const passed = grade.tests.filter((t) => t.status === 'pass').length;
+  const shown = graded(grade);
+  const passed = shown.filter((t) => t.status === 'pass').length;
+  const notRun = grade.tests.length - shown.length;
   const parts = [
-    `${grade.lesson}: score ${grade.score} of 100 (${passed} of ${grade.tests.length} tests passed, ${grade.points} of ${grade.maxPoints} points)`,
+    `${grade.lesson}: score ${grade.score} of 100 (${passed} of ${shown.length} tests passed, ${grade.points} of ${grade.maxPoints} points${notRun > 0 ? `; ${notRun} not run, counted for nothing: same as the lesson, or not possible under faults` : ''})`,
   ];
   if (grade.status !== 'graded') parts.push(`${grade.status}${grade.reason ? `: ${grade.reason}` : ''}`);
   if (grade.exerciseDone !== null) parts.push(grade.exerciseDone ? 'the exercise is done' : 'the exercise is not done yet');
