@@ -23,6 +23,7 @@ import {
   HOSTILE_SHOWN,
   hasIpv6Loopback,
   itRejectsBadFlags,
+  itUses,
   lessonTarget,
   listenTcp,
   literal,
@@ -119,7 +120,7 @@ suite(target, 'lesson', () => {
     );
   });
 
-  it('tcp-server answers 200 concurrent clients, and --quiet prints nothing per client', async (t) => {
+  itUses(target, ['tcp-server.ts'], 'tcp-server answers 200 concurrent clients, and --quiet prints nothing per client', async (t) => {
     // Checks the event loop under load: 200 connections are open and greeted at the same time,
     // then each gets its own reply and the FIN after exit; in quiet mode only the ready line shows.
     const { program: server, port } = await startListening(t, target, 'tcp-server.ts', ['--quiet']);
@@ -137,7 +138,7 @@ suite(target, 'lesson', () => {
 
   // ---- TCP: the server against a raw socket ----
 
-  it('tcp-server puts exact utf-8 bytes on the wire: greeting, replies, FIN after exit', async (t) => {
+  itUses(target, ['tcp-server.ts'], 'tcp-server puts exact utf-8 bytes on the wire: greeting, replies, FIN after exit', async (t) => {
     // Checks the protocol byte for byte: "Welcome!\n", "Hello, NAME!\n" per line (a "\r\n" line
     // ending is accepted), and after "exit" nothing more but the end of the stream.
     const { port } = await startListening(t, target, 'tcp-server.ts');
@@ -151,28 +152,33 @@ suite(target, 'lesson', () => {
     assert.equal(await reader.restText(), '');
   });
 
-  it('tcp-server decodes each utf-8 line on its own, as iconv-lite does: byte-order mark, broken characters', async (t) => {
-    // Checks the server's utf-8 shortcut against iconv-lite's answers, line by line: a byte-order
-    // mark opening a line is dropped (on every line, not just the first), one inside a line is
-    // kept, and a character cut short or a stray byte becomes U+FFFD without touching the next line.
-    const { port } = await startListening(t, target, 'tcp-server.ts', ['--quiet']);
-    const reader = await greetedClient(t, port);
-    const BOM = [0xef, 0xbb, 0xbf];
-    const cases: [number[], string][] = [
-      [[...BOM, ...utf8('Ann')], 'Ann'],
-      [[...BOM, ...utf8('Bob')], 'Bob'],
-      [[...utf8('A'), ...BOM, ...utf8('B')], 'A\ufeffB'],
-      [[0xe4, 0xb8], '\ufffd'], // the first two of the three bytes of 中
-      [[...utf8('Tom')], 'Tom'],
-      [[0x78, 0xff, 0x79], 'x\ufffdy'],
-    ];
-    for (const [bytes, name] of cases) {
-      reader.socket.write(Buffer.from([...bytes, 0x0a]));
-      assert.deepEqual(await reader.line(), utf8(`Hello, ${name}!\n`), `the reply to ${Buffer.from(bytes).toString('hex')}`);
-    }
-  });
+  itUses(
+    target,
+    ['tcp-server.ts'],
+    'tcp-server decodes each utf-8 line on its own, as iconv-lite does: byte-order mark, broken characters',
+    async (t) => {
+      // Checks the server's utf-8 shortcut against iconv-lite's answers, line by line: a byte-order
+      // mark opening a line is dropped (on every line, not just the first), one inside a line is
+      // kept, and a character cut short or a stray byte becomes U+FFFD without touching the next line.
+      const { port } = await startListening(t, target, 'tcp-server.ts', ['--quiet']);
+      const reader = await greetedClient(t, port);
+      const BOM = [0xef, 0xbb, 0xbf];
+      const cases: [number[], string][] = [
+        [[...BOM, ...utf8('Ann')], 'Ann'],
+        [[...BOM, ...utf8('Bob')], 'Bob'],
+        [[...utf8('A'), ...BOM, ...utf8('B')], 'A\ufeffB'],
+        [[0xe4, 0xb8], '\ufffd'], // the first two of the three bytes of 中
+        [[...utf8('Tom')], 'Tom'],
+        [[0x78, 0xff, 0x79], 'x\ufffdy'],
+      ];
+      for (const [bytes, name] of cases) {
+        reader.socket.write(Buffer.from([...bytes, 0x0a]));
+        assert.deepEqual(await reader.line(), utf8(`Hello, ${name}!\n`), `the reply to ${Buffer.from(bytes).toString('hex')}`);
+      }
+    },
+  );
 
-  it('tcp-server --encoding gbk puts exact gbk bytes on the wire', async (t) => {
+  itUses(target, ['tcp-server.ts'], 'tcp-server --encoding gbk puts exact gbk bytes on the wire', async (t) => {
     // Checks the --encoding flag from a raw socket: a gbk line in, the gbk reply out, byte for byte.
     const { port } = await startListening(t, target, 'tcp-server.ts', ['--encoding', 'gbk']);
     const reader = new Wire(await connectTcp(t, port));
@@ -181,7 +187,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await reader.line(), gbk('Hello, 你好，小明!\n'));
   });
 
-  it('tcp-server frames lines that arrive one byte per write', async (t) => {
+  itUses(target, ['tcp-server.ts'], 'tcp-server frames lines that arrive one byte per write', async (t) => {
     // Checks the framing against the note's recv(1024): every byte in its own segment, characters
     // cut in half, and still one reply per whole line.
     const { port } = await startListening(t, target, 'tcp-server.ts');
@@ -191,7 +197,7 @@ suite(target, 'lesson', () => {
     assert.equal(await reader.lineText(), 'Hello, Michael!');
   });
 
-  it('tcp-server answers lines coalesced in one write in order, and nothing after exit', async (t) => {
+  itUses(target, ['tcp-server.ts'], 'tcp-server answers lines coalesced in one write in order, and nothing after exit', async (t) => {
     // Checks the other half of framing: several lines in one segment give one reply each, in
     // order, and "exit" ends the conversation even with a line behind it.
     const { port } = await startListening(t, target, 'tcp-server.ts');
@@ -200,7 +206,7 @@ suite(target, 'lesson', () => {
     assert.equal(await reader.restText(), 'Hello, Michael!\nHello, Tom!\n');
   });
 
-  it('tcp-server answers a 1024-byte line and closes on a longer one with an error line', async (t) => {
+  itUses(target, ['tcp-server.ts'], 'tcp-server answers a 1024-byte line and closes on a longer one with an error line', async (t) => {
     // Checks the line limit: 1024 bytes is answered whole (the note's recv(1024) limit, kept as a
     // rule), 1025 bytes or an endless line without "\n" get one error line and FIN, one line on
     // stderr, and the server keeps serving.
@@ -219,7 +225,7 @@ suite(target, 'lesson', () => {
     assert.equal(await next.lineText(), 'Hello, Tracy!');
   });
 
-  it('tcp-server drops a line cut off by a client that leaves, and survives a reset', async (t) => {
+  itUses(target, ['tcp-server.ts'], 'tcp-server drops a line cut off by a client that leaves, and survives a reset', async (t) => {
     // Checks a client vanishing mid-line: after FIN the half line is not answered (the server says
     // so and closes); after a reset (RST) the server closes that connection and serves the next client.
     const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
@@ -237,7 +243,7 @@ suite(target, 'lesson', () => {
     assert.equal(await next.lineText(), 'Hello, Sarah!');
   });
 
-  it('tcp-server stops reading from a client that never reads its replies', async (t) => {
+  itUses(target, ['tcp-server.ts'], 'tcp-server stops reading from a client that never reads its replies', async (t) => {
     // Checks backpressure: a client sends 32 MiB of lines and reads nothing. The server must pause
     // it (and say so) instead of reading everything and buffering the replies. Proof without a
     // timer: all the server can have read left our socket's queue, so what is still queued
@@ -276,7 +282,7 @@ suite(target, 'lesson', () => {
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`tcp-server on ${signal} stops accepting, closes every client and exits 0`, async (t) => {
+    itUses(target, ['tcp-server.ts'], `tcp-server on ${signal} stops accepting, closes every client and exits 0`, async (t) => {
       // Checks the clean shutdown: an idle client and one mid-line both get FIN; while they are
       // still open (harness sockets do not close by themselves) a new connection is refused; once
       // they close the server exits 0 by itself.
@@ -297,42 +303,52 @@ suite(target, 'lesson', () => {
     });
   }
 
-  it('tcp-server ends at once on a second signal during its shutdown, SIGINT after SIGTERM too', async (t) => {
-    // Checks the README's promise: a client that does not close keeps the shutdown waiting (up to
-    // its grace); a second signal, even another one, then ends the server by that signal, without a
-    // second shutdown or a second "stopped".
-    const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
-    await greetedClient(t, port);
-    server.signal('SIGTERM');
-    await server.waitFor(/^SIGTERM: not accepting new connections; closing 1 open connection\(s\)$/m);
-    server.signal('SIGINT');
-    assert.deepEqual(await server.exit(), { code: null, signal: 'SIGINT' });
-    assert.equal(server.stdout.match(/^SIG/gm)?.length, 1, server.stdout);
-    assert.doesNotMatch(server.stdout, /^stopped$/m);
-  });
+  itUses(
+    target,
+    ['tcp-server.ts'],
+    'tcp-server ends at once on a second signal during its shutdown, SIGINT after SIGTERM too',
+    async (t) => {
+      // Checks the README's promise: a client that does not close keeps the shutdown waiting (up to
+      // its grace); a second signal, even another one, then ends the server by that signal, without a
+      // second shutdown or a second "stopped".
+      const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
+      await greetedClient(t, port);
+      server.signal('SIGTERM');
+      await server.waitFor(/^SIGTERM: not accepting new connections; closing 1 open connection\(s\)$/m);
+      server.signal('SIGINT');
+      assert.deepEqual(await server.exit(), { code: null, signal: 'SIGINT' });
+      assert.equal(server.stdout.match(/^SIG/gm)?.length, 1, server.stdout);
+      assert.doesNotMatch(server.stdout, /^stopped$/m);
+    },
+  );
 
   // ---- TCP: the client against a raw server ----
 
-  it('tcp-client --encoding gbk puts exact gbk lines and "exit" on the wire, and decodes replies split mid-character', async (t) => {
-    // Checks the client's side of the framing from a harness server: each name is one gbk line,
-    // end of input sends "exit\n", and a greeting and reply sent one byte per write are decoded whole.
-    const harness = await listenTcp(t);
-    const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', 'gbk']);
-    const connection = new Wire(await harness.next());
-    await writeBytewise(connection.socket, gbk('欢迎！\n'));
-    await client.waitFor(/^greeting: 欢迎！$/m);
-    client.writeLine('小明');
-    assert.deepEqual(await connection.line(), gbk('小明\n'));
-    await writeBytewise(connection.socket, gbk('Hello, 小明!\n'));
-    await client.waitFor(/^reply: Hello, 小明!$/m);
-    client.endInput();
-    assert.deepEqual(await connection.line(), utf8('exit\n'));
-    connection.socket.end();
-    assert.deepEqual(await client.exit(), OK);
-    assert.match(client.stdout, /the server closed the connection\n$/);
-  });
+  itUses(
+    target,
+    ['tcp-client.ts'],
+    'tcp-client --encoding gbk puts exact gbk lines and "exit" on the wire, and decodes replies split mid-character',
+    async (t) => {
+      // Checks the client's side of the framing from a harness server: each name is one gbk line,
+      // end of input sends "exit\n", and a greeting and reply sent one byte per write are decoded whole.
+      const harness = await listenTcp(t);
+      const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', 'gbk']);
+      const connection = new Wire(await harness.next());
+      await writeBytewise(connection.socket, gbk('欢迎！\n'));
+      await client.waitFor(/^greeting: 欢迎！$/m);
+      client.writeLine('小明');
+      assert.deepEqual(await connection.line(), gbk('小明\n'));
+      await writeBytewise(connection.socket, gbk('Hello, 小明!\n'));
+      await client.waitFor(/^reply: Hello, 小明!$/m);
+      client.endInput();
+      assert.deepEqual(await connection.line(), utf8('exit\n'));
+      connection.socket.end();
+      assert.deepEqual(await client.exit(), OK);
+      assert.match(client.stdout, /the server closed the connection\n$/);
+    },
+  );
 
-  it('tcp-client reports a server that closes before answering, in one line, exit 1', async (t) => {
+  itUses(target, ['tcp-client.ts'], 'tcp-client reports a server that closes before answering, in one line, exit 1', async (t) => {
     // Checks that a missing reply is an error, not a silent success.
     const harness = await listenTcp(t);
     const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port)]);
@@ -344,7 +360,7 @@ suite(target, 'lesson', () => {
     await expectOneLineError(client, 1, /before answering Michael/);
   });
 
-  it('tcp-client gives up on a server that never answers, after --timeout', async (t) => {
+  itUses(target, ['tcp-client.ts'], 'tcp-client gives up on a server that never answers, after --timeout', async (t) => {
     // Checks the bounded wait the note's recv() lacks: one line, exit 1, no hang.
     const harness = await listenTcp(t);
     const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--timeout', '1000']);
@@ -356,7 +372,7 @@ suite(target, 'lesson', () => {
     await expectOneLineError(client, 1, /within 1000 ms/);
   });
 
-  it('tcp-client reports "connection refused" in one line and exits 1 when no server listens', async (t) => {
+  itUses(target, ['tcp-client.ts'], 'tcp-client reports "connection refused" in one line and exits 1 when no server listens', async (t) => {
     // Checks ECONNREFUSED handling on a port where nobody listens.
     const client = start(t, target, 'tcp-client.ts', ['--port', String(await unusedPort())]);
     client.endInput();
@@ -365,7 +381,7 @@ suite(target, 'lesson', () => {
 
   // ---- UDP ----
 
-  it('udp-client and udp-server: one reply per name, exit 0 at end of input', async (t) => {
+  itUses(target, ['udp-client.ts', 'udp-server.ts'], 'udp-client and udp-server: one reply per name, exit 0 at end of input', async (t) => {
     // Checks the note's UDP pair: each name is answered, the client exits 0 when its input ends,
     // the server says who sent what.
     const { program: server, port } = await startListening(t, target, 'udp-server.ts');
@@ -378,29 +394,34 @@ suite(target, 'lesson', () => {
     assert.match(server.stdout, /^received 小明 from 127\.0\.0\.1:\d+$/m);
   });
 
-  it('udp-server answers each datagram whole, in exact bytes, and refuses one over 1024 bytes', async (t) => {
-    // Checks the server from a raw UDP socket: the reply goes to the sender, one datagram per
-    // datagram; a trailing "\n" is not part of the name; 1024 bytes are answered whole where the
-    // note's recvfrom(1024) cut anything longer; 2000 bytes get an error datagram.
-    const { port } = await startListening(t, target, 'udp-server.ts');
-    const peer = await bindUdp(t);
-    const reply = await askUdp(peer, utf8('小明'), port);
-    assert.deepEqual(reply.data, utf8('Hello, 小明!'));
-    assert.equal(reply.port, port, 'the reply comes from the port the server is bound to');
-    assert.deepEqual((await askUdp(peer, utf8('Tom\n'), port)).data, utf8('Hello, Tom!'));
-    const name = 'n'.repeat(1024);
-    assert.deepEqual((await askUdp(peer, utf8(name), port)).data, utf8(`Hello, ${name}!`));
-    assert.deepEqual((await askUdp(peer, utf8('z'.repeat(2000)), port)).data, utf8('error: datagram longer than 1024 bytes'));
-  });
+  itUses(
+    target,
+    ['udp-server.ts'],
+    'udp-server answers each datagram whole, in exact bytes, and refuses one over 1024 bytes',
+    async (t) => {
+      // Checks the server from a raw UDP socket: the reply goes to the sender, one datagram per
+      // datagram; a trailing "\n" is not part of the name; 1024 bytes are answered whole where the
+      // note's recvfrom(1024) cut anything longer; 2000 bytes get an error datagram.
+      const { port } = await startListening(t, target, 'udp-server.ts');
+      const peer = await bindUdp(t);
+      const reply = await askUdp(peer, utf8('小明'), port);
+      assert.deepEqual(reply.data, utf8('Hello, 小明!'));
+      assert.equal(reply.port, port, 'the reply comes from the port the server is bound to');
+      assert.deepEqual((await askUdp(peer, utf8('Tom\n'), port)).data, utf8('Hello, Tom!'));
+      const name = 'n'.repeat(1024);
+      assert.deepEqual((await askUdp(peer, utf8(name), port)).data, utf8(`Hello, ${name}!`));
+      assert.deepEqual((await askUdp(peer, utf8('z'.repeat(2000)), port)).data, utf8('error: datagram longer than 1024 bytes'));
+    },
+  );
 
-  it('udp-server --encoding gbk puts exact gbk bytes on the wire', async (t) => {
+  itUses(target, ['udp-server.ts'], 'udp-server --encoding gbk puts exact gbk bytes on the wire', async (t) => {
     // Checks the --encoding flag of the UDP server from a raw socket.
     const { port } = await startListening(t, target, 'udp-server.ts', ['--encoding', 'gbk']);
     const peer = await bindUdp(t);
     assert.deepEqual((await askUdp(peer, gbk('你好，小明'), port)).data, gbk('Hello, 你好，小明!'));
   });
 
-  it('udp-client --encoding gbk sends each name as exactly its gbk bytes in one datagram', async (t) => {
+  itUses(target, ['udp-client.ts'], 'udp-client --encoding gbk sends each name as exactly its gbk bytes in one datagram', async (t) => {
     // Checks the client's bytes on the wire from a harness UDP socket standing in for the server.
     const harness = await bindUdp(t);
     const client = start(t, target, 'udp-client.ts', ['--port', String(harness.port), '--encoding', 'gbk']);
@@ -413,47 +434,57 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await client.exit(), OK);
   });
 
-  it('udp-client sends again after a lost datagram, and skips stray, late and duplicate replies', async (t) => {
-    // Checks what the note's client cannot do: the first datagram is "lost" (the harness does not
-    // answer), the client sends it again; a datagram from another port is ignored; a duplicated
-    // reply is used once and then skipped as late instead of being taken for the next name's reply.
-    const harness = await bindUdp(t);
-    const stranger = await bindUdp(t);
-    const client = start(t, target, 'udp-client.ts', ['--port', String(harness.port), '--timeout', '1500']);
-    client.writeLine('Michael');
-    const first = await datagramSaying(harness, 'Michael');
-    await client.waitFor(/^no reply within 1500 ms; sending Michael again \(try 2 of 4\)$/m);
-    const again = await datagramSaying(harness, 'Michael');
-    assert.equal(again.port, first.port, 'sent again from the same socket');
-    await stranger.send(utf8('Hello, Michael!'), again.port, again.address);
-    await client.waitFor(new RegExp(`^ignored a datagram from 127\\.0\\.0\\.1:${stranger.port}$`, 'm'));
-    await harness.send(utf8('Hello, Michael!'), again.port, again.address);
-    await harness.send(utf8('Hello, Michael!'), again.port, again.address);
-    await client.waitFor(/^reply: Hello, Michael!$/m);
-    client.writeLine('Tom');
-    const tom = await datagramSaying(harness, 'Tom');
-    await client.waitFor(/^ignored a late or duplicate reply: Hello, Michael!$/m);
-    await harness.send(utf8('Hello, Tom!'), tom.port, tom.address);
-    await client.waitFor(/^reply: Hello, Tom!$/m);
-    client.endInput();
-    assert.deepEqual(await client.exit(), OK);
-    assert.deepEqual(client.stdout.match(/^reply: .*$/gm), ['reply: Hello, Michael!', 'reply: Hello, Tom!']);
-  });
+  itUses(
+    target,
+    ['udp-client.ts'],
+    'udp-client sends again after a lost datagram, and skips stray, late and duplicate replies',
+    async (t) => {
+      // Checks what the note's client cannot do: the first datagram is "lost" (the harness does not
+      // answer), the client sends it again; a datagram from another port is ignored; a duplicated
+      // reply is used once and then skipped as late instead of being taken for the next name's reply.
+      const harness = await bindUdp(t);
+      const stranger = await bindUdp(t);
+      const client = start(t, target, 'udp-client.ts', ['--port', String(harness.port), '--timeout', '1500']);
+      client.writeLine('Michael');
+      const first = await datagramSaying(harness, 'Michael');
+      await client.waitFor(/^no reply within 1500 ms; sending Michael again \(try 2 of 4\)$/m);
+      const again = await datagramSaying(harness, 'Michael');
+      assert.equal(again.port, first.port, 'sent again from the same socket');
+      await stranger.send(utf8('Hello, Michael!'), again.port, again.address);
+      await client.waitFor(new RegExp(`^ignored a datagram from 127\\.0\\.0\\.1:${stranger.port}$`, 'm'));
+      await harness.send(utf8('Hello, Michael!'), again.port, again.address);
+      await harness.send(utf8('Hello, Michael!'), again.port, again.address);
+      await client.waitFor(/^reply: Hello, Michael!$/m);
+      client.writeLine('Tom');
+      const tom = await datagramSaying(harness, 'Tom');
+      await client.waitFor(/^ignored a late or duplicate reply: Hello, Michael!$/m);
+      await harness.send(utf8('Hello, Tom!'), tom.port, tom.address);
+      await client.waitFor(/^reply: Hello, Tom!$/m);
+      client.endInput();
+      assert.deepEqual(await client.exit(), OK);
+      assert.deepEqual(client.stdout.match(/^reply: .*$/gm), ['reply: Hello, Michael!', 'reply: Hello, Tom!']);
+    },
+  );
 
-  it('udp-client gives up after one try and --retries 2 more, in one line, exit 1, when nothing answers', async (t) => {
-    // Checks the bounded retries: a silent harness socket receives exactly three datagrams, and the
-    // client ends with one clear line instead of waiting for ever like the note's s.recv(1024).
-    const silent = await bindUdp(t);
-    let received = 0;
-    silent.socket.on('message', () => (received += 1));
-    const client = start(t, target, 'udp-client.ts', ['--port', String(silent.port), '--timeout', '200', '--retries', '2']);
-    client.writeLine('Michael');
-    await expectOneLineError(client, 1, new RegExp(`no reply from 127\\.0\\.0\\.1:${silent.port} after 3 tries`));
-    for (let i = 0; i < 3; i++) await silent.next();
-    assert.equal(received, 3);
-  });
+  itUses(
+    target,
+    ['udp-client.ts'],
+    'udp-client gives up after one try and --retries 2 more, in one line, exit 1, when nothing answers',
+    async (t) => {
+      // Checks the bounded retries: a silent harness socket receives exactly three datagrams, and the
+      // client ends with one clear line instead of waiting for ever like the note's s.recv(1024).
+      const silent = await bindUdp(t);
+      let received = 0;
+      silent.socket.on('message', () => (received += 1));
+      const client = start(t, target, 'udp-client.ts', ['--port', String(silent.port), '--timeout', '200', '--retries', '2']);
+      client.writeLine('Michael');
+      await expectOneLineError(client, 1, new RegExp(`no reply from 127\\.0\\.0\\.1:${silent.port} after 3 tries`));
+      for (let i = 0; i < 3; i++) await silent.next();
+      assert.equal(received, 3);
+    },
+  );
 
-  it('udp-client reports no reply in one line, exit 1, when no UDP server exists at all', async (t) => {
+  itUses(target, ['udp-client.ts'], 'udp-client reports no reply in one line, exit 1, when no UDP server exists at all', async (t) => {
     // Checks the timeout with no server: UDP has no "connection refused" to wait for, only silence.
     const gone = dgram.createSocket('udp4');
     gone.bind(0, '127.0.0.1');
@@ -465,7 +496,7 @@ suite(target, 'lesson', () => {
     await expectOneLineError(client, 1, /no reply .* after 2 tries/);
   });
 
-  it('udp-server stops on SIGINT with exit 0', async (t) => {
+  itUses(target, ['udp-server.ts'], 'udp-server stops on SIGINT with exit 0', async (t) => {
     // Checks that Ctrl-C closes the UDP socket and ends the server cleanly, where Python prints a traceback.
     const { program: server } = await startListening(t, target, 'udp-server.ts');
     server.signal('SIGINT');
@@ -487,40 +518,50 @@ suite(target, 'lesson', () => {
   // ---- split bytes, hostile text, closed output (issue 13) ----
 
   for (const [encoding, text] of SPLIT_MESSAGES) {
-    it(`tcp-server decodes a ${encoding} name split at every byte offset and sent one byte per write`, async (t) => {
-      // Checks the server's framing and decoding on one connection: the line (its "\n" included)
-      // is cut at each offset, every piece read before the next is sent, and each time the reply
-      // is exactly "Hello, TEXT!" in that encoding, and the log shows exactly the text.
-      const { program: server, port } = await startListening(t, target, 'tcp-server.ts', ['--encoding', encoding]);
-      const reader = new Wire(await connectTcp(t, port));
-      assert.deepEqual(await reader.line(), iconv.encode(WELCOME, encoding));
-      const ways = splits(iconv.encode(`${text}\n`, encoding));
-      for (const pieces of ways) {
-        await writeSplit(reader.socket, pieces);
-        assert.deepEqual(await reader.line(), iconv.encode(`Hello, ${text}!\n`, encoding), describeCut(pieces));
-      }
-      assert.equal(server.stdout.match(new RegExp(`^received ${literal(text)} from `, 'gm'))?.length, ways.length);
-    });
+    itUses(
+      target,
+      ['tcp-server.ts'],
+      `tcp-server decodes a ${encoding} name split at every byte offset and sent one byte per write`,
+      async (t) => {
+        // Checks the server's framing and decoding on one connection: the line (its "\n" included)
+        // is cut at each offset, every piece read before the next is sent, and each time the reply
+        // is exactly "Hello, TEXT!" in that encoding, and the log shows exactly the text.
+        const { program: server, port } = await startListening(t, target, 'tcp-server.ts', ['--encoding', encoding]);
+        const reader = new Wire(await connectTcp(t, port));
+        assert.deepEqual(await reader.line(), iconv.encode(WELCOME, encoding));
+        const ways = splits(iconv.encode(`${text}\n`, encoding));
+        for (const pieces of ways) {
+          await writeSplit(reader.socket, pieces);
+          assert.deepEqual(await reader.line(), iconv.encode(`Hello, ${text}!\n`, encoding), describeCut(pieces));
+        }
+        assert.equal(server.stdout.match(new RegExp(`^received ${literal(text)} from `, 'gm'))?.length, ways.length);
+      },
+    );
 
-    it(`tcp-client decodes a ${encoding} reply split at every byte offset and sent one byte per write`, async (t) => {
-      // Checks the client's side: for each name it sends, the harness server answers with the
-      // line cut another way, and the client prints exactly the text each time.
-      const harness = await listenTcp(t);
-      const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', encoding]);
-      const connection = new Wire(await harness.next());
-      connection.socket.write(WELCOME);
-      const ways = splits(iconv.encode(`${text}\n`, encoding));
-      for (const [k, pieces] of ways.entries()) {
-        client.writeLine(`name ${k}`);
-        assert.equal(await connection.lineText(), `name ${k}`);
-        await writeSplit(connection.socket, pieces);
-        await printedTimes(client, `reply: ${text}`, k + 1).catch((err: Error) => assert.fail(`${describeCut(pieces)}: ${err.message}`));
-      }
-      client.endInput();
-      assert.equal(await connection.lineText(), 'exit');
-      connection.socket.end();
-      assert.deepEqual(await client.exit(), OK);
-    });
+    itUses(
+      target,
+      ['tcp-client.ts'],
+      `tcp-client decodes a ${encoding} reply split at every byte offset and sent one byte per write`,
+      async (t) => {
+        // Checks the client's side: for each name it sends, the harness server answers with the
+        // line cut another way, and the client prints exactly the text each time.
+        const harness = await listenTcp(t);
+        const client = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', encoding]);
+        const connection = new Wire(await harness.next());
+        connection.socket.write(WELCOME);
+        const ways = splits(iconv.encode(`${text}\n`, encoding));
+        for (const [k, pieces] of ways.entries()) {
+          client.writeLine(`name ${k}`);
+          assert.equal(await connection.lineText(), `name ${k}`);
+          await writeSplit(connection.socket, pieces);
+          await printedTimes(client, `reply: ${text}`, k + 1).catch((err: Error) => assert.fail(`${describeCut(pieces)}: ${err.message}`));
+        }
+        client.endInput();
+        assert.equal(await connection.lineText(), 'exit');
+        connection.socket.end();
+        assert.deepEqual(await client.exit(), OK);
+      },
+    );
   }
 
   it('tcp-server and udp-server show a name with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
@@ -547,54 +588,64 @@ suite(target, 'lesson', () => {
     }
   });
 
-  it('tcp-client and udp-client show what the server sends with its escapes escaped, on one line', async (t) => {
-    // Checks the same rule for the clients: a hostile greeting over TCP, and over UDP a stray
-    // reply (shown as ignored) before the real one.
-    const harness = await listenTcp(t);
-    const tcpClient = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', HOSTILE_ENCODING]);
-    const connection = new Wire(await harness.next());
-    connection.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING));
-    await tcpClient.waitFor(/^greeting: /m);
-    assert.match(tcpClient.stdout, new RegExp(`^greeting: ${literal(HOSTILE_LINE_SHOWN)}$`, 'm'));
-    const peer = await bindUdp(t);
-    const udpClient = start(t, target, 'udp-client.ts', ['--port', String(peer.port), '--encoding', HOSTILE_ENCODING]);
-    udpClient.writeLine('Tom');
-    const request = await datagramSaying(peer, 'Tom');
-    await peer.send(iconv.encode(HOSTILE, HOSTILE_ENCODING), request.port, request.address);
-    await udpClient.waitFor(/^ignored a late or duplicate reply: /m);
-    await peer.send(utf8('Hello, Tom!'), request.port, request.address);
-    udpClient.endInput();
-    assert.deepEqual(await udpClient.exit(), OK);
-    assert.match(udpClient.stdout, new RegExp(`^ignored a late or duplicate reply: ${literal(HOSTILE_SHOWN)}$`, 'm'));
-    for (const client of [tcpClient, udpClient]) {
-      assert.doesNotMatch(client.stdout, /^listening on /m);
-      assert.doesNotMatch(client.stdout, RAW_CONTROL);
-    }
-  });
+  itUses(
+    target,
+    ['tcp-client.ts', 'udp-client.ts'],
+    'tcp-client and udp-client show what the server sends with its escapes escaped, on one line',
+    async (t) => {
+      // Checks the same rule for the clients: a hostile greeting over TCP, and over UDP a stray
+      // reply (shown as ignored) before the real one.
+      const harness = await listenTcp(t);
+      const tcpClient = start(t, target, 'tcp-client.ts', ['--port', String(harness.port), '--encoding', HOSTILE_ENCODING]);
+      const connection = new Wire(await harness.next());
+      connection.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING));
+      await tcpClient.waitFor(/^greeting: /m);
+      assert.match(tcpClient.stdout, new RegExp(`^greeting: ${literal(HOSTILE_LINE_SHOWN)}$`, 'm'));
+      const peer = await bindUdp(t);
+      const udpClient = start(t, target, 'udp-client.ts', ['--port', String(peer.port), '--encoding', HOSTILE_ENCODING]);
+      udpClient.writeLine('Tom');
+      const request = await datagramSaying(peer, 'Tom');
+      await peer.send(iconv.encode(HOSTILE, HOSTILE_ENCODING), request.port, request.address);
+      await udpClient.waitFor(/^ignored a late or duplicate reply: /m);
+      await peer.send(utf8('Hello, Tom!'), request.port, request.address);
+      udpClient.endInput();
+      assert.deepEqual(await udpClient.exit(), OK);
+      assert.match(udpClient.stdout, new RegExp(`^ignored a late or duplicate reply: ${literal(HOSTILE_SHOWN)}$`, 'm'));
+      for (const client of [tcpClient, udpClient]) {
+        assert.doesNotMatch(client.stdout, /^listening on /m);
+        assert.doesNotMatch(client.stdout, RAW_CONTROL);
+      }
+    },
+  );
 
-  it('tcp-server with stdout and stderr closed (| head -1) answers the client whose arrival it logged, and the next', async (t) => {
-    // Checks that a reader going away is not the server's error: the log line for a new client
-    // fails with EPIPE, and still that client is greeted and answered, so is the next, a client
-    // that makes it write to stderr (a line too long) changes nothing, and SIGTERM still ends it with 0.
-    const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
-    await closeOutput(server, ['stdout', 'stderr']);
-    for (const name of ['Michael', 'Tom']) {
-      const reader = await greetedClient(t, port);
-      reader.socket.write(`${name}\n`);
-      assert.equal(await reader.lineText(), `Hello, ${name}!`);
-      reader.socket.write('exit\n');
-      assert.equal(await reader.restText(), '');
-    }
-    const long = await greetedClient(t, port);
-    long.socket.write(`${'x'.repeat(2000)}\n`);
-    assert.equal(await long.restText(), 'error: line longer than 1024 bytes\n');
-    const last = await greetedClient(t, port);
-    last.socket.write('Tracy\n');
-    assert.equal(await last.lineText(), 'Hello, Tracy!');
-    last.socket.end();
-    server.signal('SIGTERM');
-    assert.deepEqual(await server.exit(), OK);
-  });
+  itUses(
+    target,
+    ['tcp-server.ts'],
+    'tcp-server with stdout and stderr closed (| head -1) answers the client whose arrival it logged, and the next',
+    async (t) => {
+      // Checks that a reader going away is not the server's error: the log line for a new client
+      // fails with EPIPE, and still that client is greeted and answered, so is the next, a client
+      // that makes it write to stderr (a line too long) changes nothing, and SIGTERM still ends it with 0.
+      const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
+      await closeOutput(server, ['stdout', 'stderr']);
+      for (const name of ['Michael', 'Tom']) {
+        const reader = await greetedClient(t, port);
+        reader.socket.write(`${name}\n`);
+        assert.equal(await reader.lineText(), `Hello, ${name}!`);
+        reader.socket.write('exit\n');
+        assert.equal(await reader.restText(), '');
+      }
+      const long = await greetedClient(t, port);
+      long.socket.write(`${'x'.repeat(2000)}\n`);
+      assert.equal(await long.restText(), 'error: line longer than 1024 bytes\n');
+      const last = await greetedClient(t, port);
+      last.socket.write('Tracy\n');
+      assert.equal(await last.lineText(), 'Hello, Tracy!');
+      last.socket.end();
+      server.signal('SIGTERM');
+      assert.deepEqual(await server.exit(), OK);
+    },
+  );
 
   it('udp-server with stdout closed answers every datagram, and the clients with stdout closed finish their job', async (t) => {
     // Checks the same for the UDP server, and for both clients: output that has nowhere to go is
@@ -653,20 +704,25 @@ suite(target, 'lesson', () => {
     }
   });
 
-  it('the clients reject a --timeout or --retries that is not a whole number, with exit 2', async (t) => {
-    // Checks the flags that bound the clients' waits.
-    await expectOneLineError(start(t, target, 'tcp-client.ts', ['--timeout', 'soon']), 2, /timeout/);
-    await expectOneLineError(start(t, target, 'udp-client.ts', ['--timeout', '0']), 2, /timeout/);
-    await expectOneLineError(start(t, target, 'udp-client.ts', ['--retries', '-1']), 2, /retries/);
-  });
+  itUses(
+    target,
+    ['tcp-client.ts', 'udp-client.ts'],
+    'the clients reject a --timeout or --retries that is not a whole number, with exit 2',
+    async (t) => {
+      // Checks the flags that bound the clients' waits.
+      await expectOneLineError(start(t, target, 'tcp-client.ts', ['--timeout', 'soon']), 2, /timeout/);
+      await expectOneLineError(start(t, target, 'udp-client.ts', ['--timeout', '0']), 2, /timeout/);
+      await expectOneLineError(start(t, target, 'udp-client.ts', ['--retries', '-1']), 2, /retries/);
+    },
+  );
 
-  it('tcp-server reports a port already in use in one line and exits 1', async (t) => {
+  itUses(target, ['tcp-server.ts'], 'tcp-server reports a port already in use in one line and exits 1', async (t) => {
     // Checks EADDRINUSE handling for TCP: one clear line, exit 1, no stack trace.
     const harness = await listenTcp(t);
     await expectOneLineError(start(t, target, 'tcp-server.ts', ['--port', String(harness.port)]), 1, /in use/);
   });
 
-  it('udp-server reports a UDP port already in use in one line and exits 1', async (t) => {
+  itUses(target, ['udp-server.ts'], 'udp-server reports a UDP port already in use in one line and exits 1', async (t) => {
     // Checks EADDRINUSE handling for UDP.
     const harness = await bindUdp(t);
     await expectOneLineError(start(t, target, 'udp-server.ts', ['--port', String(harness.port)]), 1, /in use/);

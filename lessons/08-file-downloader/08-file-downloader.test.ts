@@ -26,6 +26,7 @@ import {
   HOSTILE_LINE_SHOWN,
   hasIpv6Loopback,
   itRejectsBadFlags,
+  itUses,
   lessonTarget,
   listenTcp,
   literal,
@@ -365,35 +366,45 @@ suite(target, 'lesson', () => {
 
   // ---- server.ts against a raw harness client: the bytes on the wire ----
 
-  it('server answers "OK SIZE\\n" and exactly the file\'s bytes to a request sent one byte per write, without waiting for FIN', async (t) => {
-    // Checks the server's framing both ways: the request line may arrive in pieces and ends at
-    // its LF (no FIN needed); the answer is the header and exactly SIZE bytes; after the
-    // client's FIN the server closes without sending anything more.
-    const body = pattern(1025, 3);
-    const { root } = await tree(t, { 'file.bin': body });
-    const { port } = await startServer(t, root);
-    const socket = await connectTcp(t, port);
-    await writeBytewise(socket, Buffer.from('file.'));
-    await expectNoDataFor(socket, 300, 'the server answered before the LF: it took part of the name for all of it');
-    await writeBytewise(socket, Buffer.from('bin\n'));
-    const expected = okResponse(body);
-    assertSameBytes(await readExactly(socket, expected.length, 'the answer'), expected, 'the answer');
-    socket.end();
-    assert.equal((await readRest(socket, 'the server closing')).length, 0, 'nothing after the announced bytes');
-  });
+  itUses(
+    target,
+    ['server.ts'],
+    'server answers "OK SIZE\\n" and exactly the file\'s bytes to a request sent one byte per write, without waiting for FIN',
+    async (t) => {
+      // Checks the server's framing both ways: the request line may arrive in pieces and ends at
+      // its LF (no FIN needed); the answer is the header and exactly SIZE bytes; after the
+      // client's FIN the server closes without sending anything more.
+      const body = pattern(1025, 3);
+      const { root } = await tree(t, { 'file.bin': body });
+      const { port } = await startServer(t, root);
+      const socket = await connectTcp(t, port);
+      await writeBytewise(socket, Buffer.from('file.'));
+      await expectNoDataFor(socket, 300, 'the server answered before the LF: it took part of the name for all of it');
+      await writeBytewise(socket, Buffer.from('bin\n'));
+      const expected = okResponse(body);
+      assertSameBytes(await readExactly(socket, expected.length, 'the answer'), expected, 'the answer');
+      socket.end();
+      assert.equal((await readRest(socket, 'the server closing')).length, 0, 'nothing after the announced bytes');
+    },
+  );
 
-  it('server answers an empty file with "OK 0\\n" and a missing one with "ERR not-found", and keeps serving', async (t) => {
-    // Checks the distinction the note could not make (empty and missing both sent nothing), and
-    // that a refusal does not stop the server.
-    const { root } = await tree(t, { 'empty.txt': '' });
-    const { server, port } = await startServer(t, root);
-    assert.equal((await ask(t, port, 'empty.txt\n')).toString(), 'OK 0\n');
-    assertRefusal(await ask(t, port, 'missing.txt\n'), 'not-found');
-    assert.equal((await ask(t, port, 'empty.txt\n')).toString(), 'OK 0\n');
-    assert.equal(server.exitStatus, undefined, 'the server is still running');
-  });
+  itUses(
+    target,
+    ['server.ts'],
+    'server answers an empty file with "OK 0\\n" and a missing one with "ERR not-found", and keeps serving',
+    async (t) => {
+      // Checks the distinction the note could not make (empty and missing both sent nothing), and
+      // that a refusal does not stop the server.
+      const { root } = await tree(t, { 'empty.txt': '' });
+      const { server, port } = await startServer(t, root);
+      assert.equal((await ask(t, port, 'empty.txt\n')).toString(), 'OK 0\n');
+      assertRefusal(await ask(t, port, 'missing.txt\n'), 'not-found');
+      assert.equal((await ask(t, port, 'empty.txt\n')).toString(), 'OK 0\n');
+      assert.equal(server.exitStatus, undefined, 'the server is still running');
+    },
+  );
 
-  it('server decodes a gbk request line when started with --encoding gbk', async (t) => {
+  itUses(target, ['server.ts'], 'server decodes a gbk request line when started with --encoding gbk', async (t) => {
     // Checks the name's bytes on the wire in gbk: 你好.txt is 8 bytes, not utf-8's 10.
     const { root } = await tree(t, { '你好.txt': 'ni hao' });
     const { port } = await startServer(t, root, ['--encoding', 'gbk']);
@@ -429,7 +440,7 @@ suite(target, 'lesson', () => {
     ['a name that is not valid utf-8 (bytes ff fe)', async () => Buffer.from([0xff, 0xfe, 0x0a]), 'bad-request'],
   ];
   for (const [label, request, code] of refusals) {
-    it(`server refuses ${label} with "ERR ${code}"`, async (t) => {
+    itUses(target, ['server.ts'], `server refuses ${label} with "ERR ${code}"`, async (t) => {
       // Checks that the name is refused with one header line and the connection closed, that no
       // byte of any file follows, and that the server logs the refusal.
       const fixture = await tree(t, { 'hello.txt': 'hello\n', 'sub/inner.txt': 'inner\n' });
@@ -441,7 +452,7 @@ suite(target, 'lesson', () => {
     });
   }
 
-  it('server takes a 1023-byte name and refuses a 1024-byte one with "ERR too-long"', async (t) => {
+  itUses(target, ['server.ts'], 'server takes a 1023-byte name and refuses a 1024-byte one with "ERR too-long"', async (t) => {
     // Checks the request limit at its edge: the request line, LF included, is at most 1024 bytes.
     const longest = `${'d'.repeat(200)}/`.repeat(4) + 'f'.repeat(1023 - 4 * 201);
     assert.equal(Buffer.byteLength(longest), 1023);
@@ -451,7 +462,7 @@ suite(target, 'lesson', () => {
     assertRefusal(await ask(t, port, `${longest}x\n`), 'too-long');
   });
 
-  it('server refuses an endless request line with "ERR too-long" without waiting for its end', async (t) => {
+  itUses(target, ['server.ts'], 'server refuses an endless request line with "ERR too-long" without waiting for its end', async (t) => {
     // Checks the bounded buffer: 4000 bytes with no LF and no FIN get an answer and a close, not
     // an ever-growing buffer or a wait.
     const { root } = await tree(t);
@@ -461,7 +472,7 @@ suite(target, 'lesson', () => {
     assertRefusal(await readToEnd(socket, 'the refusal and the server closing'), 'too-long');
   });
 
-  it('server refuses a request that ends (FIN) before its LF with "ERR bad-request"', async (t) => {
+  itUses(target, ['server.ts'], 'server refuses a request that ends (FIN) before its LF with "ERR bad-request"', async (t) => {
     // Checks that the end of the stream is not taken for the end of the name.
     const { root } = await tree(t, { 'hello.txt': 'hello\n' });
     const { port } = await startServer(t, root);
@@ -485,7 +496,7 @@ suite(target, 'lesson', () => {
     assertSameBytes(Buffer.concat([head, rest]), okResponse(big), "the stalled client's answer");
   });
 
-  it('server reads no further into the file than a stalled client lets it', async (t) => {
+  itUses(target, ['server.ts'], 'server reads no further into the file than a stalled client lets it', async (t) => {
     // Checks the send loop's backpressure: a raw client asks for a 32 MiB file and reads nothing.
     // For 2 s the server may have read from the file only what the socket and the system's
     // buffers hold (at most 12 MiB, counted by the kernel in /proc/PID/io), not the whole file;
@@ -512,20 +523,25 @@ suite(target, 'lesson', () => {
 
   // ---- client.ts against a raw harness server ----
 
-  it('client sends exactly "NAME\\n" in utf-8, half-closes, and keeps body bytes that share the header\'s chunk', async (t) => {
-    // Checks the client's request on the wire, then an answer written in one piece with its FIN:
-    // header and body arrive in one chunk, and the body's bytes must not be lost with the header.
-    const harness = await listenTcp(t);
-    const { out } = await tree(t);
-    const client = download(t, harness.port, '文件夹/报告.txt', out);
-    const connection = await harness.next();
-    assert.deepEqual(await readToEnd(connection, "the request and the client's FIN"), Buffer.from('文件夹/报告.txt\n'));
-    connection.end(okResponse(Buffer.from('在同一个数据块里')));
-    assert.deepEqual(await client.exit(), OK, client.transcript());
-    assert.equal(await readFile(path.join(out, `${PREFIX}报告.txt`), 'utf8'), '在同一个数据块里');
-  });
+  itUses(
+    target,
+    ['client.ts'],
+    'client sends exactly "NAME\\n" in utf-8, half-closes, and keeps body bytes that share the header\'s chunk',
+    async (t) => {
+      // Checks the client's request on the wire, then an answer written in one piece with its FIN:
+      // header and body arrive in one chunk, and the body's bytes must not be lost with the header.
+      const harness = await listenTcp(t);
+      const { out } = await tree(t);
+      const client = download(t, harness.port, '文件夹/报告.txt', out);
+      const connection = await harness.next();
+      assert.deepEqual(await readToEnd(connection, "the request and the client's FIN"), Buffer.from('文件夹/报告.txt\n'));
+      connection.end(okResponse(Buffer.from('在同一个数据块里')));
+      assert.deepEqual(await client.exit(), OK, client.transcript());
+      assert.equal(await readFile(path.join(out, `${PREFIX}报告.txt`), 'utf8'), '在同一个数据块里');
+    },
+  );
 
-  it('client sends the name in gbk with --encoding gbk', async (t) => {
+  itUses(target, ['client.ts'], 'client sends the name in gbk with --encoding gbk', async (t) => {
     // Checks the request bytes when the encoding is not the default.
     const harness = await listenTcp(t);
     const { out } = await tree(t);
@@ -536,7 +552,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await client.exit(), OK, client.transcript());
   });
 
-  it('client saves an answer that arrives one byte per write, header included', async (t) => {
+  itUses(target, ['client.ts'], 'client saves an answer that arrives one byte per write, header included', async (t) => {
     // Checks the header parser and the body's framing when every byte is its own chunk.
     const harness = await listenTcp(t);
     const { out } = await tree(t);
@@ -550,7 +566,7 @@ suite(target, 'lesson', () => {
     assertSameBytes(await readFile(path.join(out, `${PREFIX}slow.bin`)), body, 'the saved file');
   });
 
-  it('client reports a connection closed after 1000 of 5000 bytes, exits 1, and leaves no file', async (t) => {
+  itUses(target, ['client.ts'], 'client reports a connection closed after 1000 of 5000 bytes, exits 1, and leaves no file', async (t) => {
     // Checks that an early FIN is a failed transfer, not a shorter file, and that the temporary
     // file is removed.
     const harness = await listenTcp(t);
@@ -563,7 +579,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await saved(out), []);
   });
 
-  it('client reports a connection reset mid-transfer, exits 1, and leaves no file', async (t) => {
+  itUses(target, ['client.ts'], 'client reports a connection reset mid-transfer, exits 1, and leaves no file', async (t) => {
     // Checks the other way a transfer breaks: a reset (RST) after part of the body.
     const harness = await listenTcp(t);
     const { out } = await tree(t);
@@ -577,7 +593,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await saved(out), []);
   });
 
-  it('client rejects a server that sends more bytes than it announced, and leaves no file', async (t) => {
+  itUses(target, ['client.ts'], 'client rejects a server that sends more bytes than it announced, and leaves no file', async (t) => {
     // Checks that the announced size is exact both ways: "OK 3" followed by 6 bytes is a protocol error.
     const harness = await listenTcp(t);
     const { out } = await tree(t);
@@ -589,7 +605,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await saved(out), []);
   });
 
-  it('client rejects a header that is not "OK SIZE" or "ERR CODE REASON", or that never ends', async (t) => {
+  itUses(target, ['client.ts'], 'client rejects a header that is not "OK SIZE" or "ERR CODE REASON", or that never ends', async (t) => {
     // Checks the header parser's limits: an unknown header, and 300 bytes without an LF (the
     // client must stop reading at its bound instead of waiting or buffering on).
     const harness = await listenTcp(t);
@@ -607,7 +623,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await saved(out), []);
   });
 
-  it('client reports a server that closes without answering', async (t) => {
+  itUses(target, ['client.ts'], 'client reports a server that closes without answering', async (t) => {
     // Checks that silence and a close are an error, not an empty file.
     const harness = await listenTcp(t);
     const { out } = await tree(t);
@@ -619,7 +635,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await saved(out), []);
   });
 
-  it("client saves inside --out even when a server accepts '../' in the name", async (t) => {
+  itUses(target, ['client.ts'], "client saves inside --out even when a server accepts '../' in the name", async (t) => {
     // Checks the client's own guard: the saved name is the prefix and the name's last part, so a
     // careless or hostile server cannot make it write elsewhere.
     const harness = await listenTcp(t);
@@ -636,57 +652,72 @@ suite(target, 'lesson', () => {
   // ---- split bytes, hostile text, closed output, signals (issue 13) ----
 
   for (const [encoding, text] of SPLIT_MESSAGES) {
-    it(`server decodes a ${encoding} file name split at every byte offset and sent one byte per write`, async (t) => {
-      // Checks that the request line is decoded whole, however the reads cut it: one connection
-      // per cut, each piece read by the server before the next is sent, and each time the file of
-      // exactly that name is found and sent.
-      const { root } = await tree(t, { [text]: 'found\n' });
-      const { server, port } = await startServer(t, root, ['--encoding', encoding]);
-      const ways = splits(iconv.encode(`${text}\n`, encoding));
-      await eachAtMost(4, ways, async (pieces) => {
-        const socket = await connectTcp(t, port);
-        await writeSplit(socket, pieces);
-        socket.end();
-        assert.equal((await readToEnd(socket)).toString(), 'OK 6\nfound\n', describeCut(pieces));
-      });
-      await server.waitFor(new RegExp(`(?:^sent "${literal(text)}" to \\S+: 6 bytes$[\\s\\S]*?){${ways.length}}`, 'm'));
-    });
+    itUses(
+      target,
+      ['server.ts'],
+      `server decodes a ${encoding} file name split at every byte offset and sent one byte per write`,
+      async (t) => {
+        // Checks that the request line is decoded whole, however the reads cut it: one connection
+        // per cut, each piece read by the server before the next is sent, and each time the file of
+        // exactly that name is found and sent.
+        const { root } = await tree(t, { [text]: 'found\n' });
+        const { server, port } = await startServer(t, root, ['--encoding', encoding]);
+        const ways = splits(iconv.encode(`${text}\n`, encoding));
+        await eachAtMost(4, ways, async (pieces) => {
+          const socket = await connectTcp(t, port);
+          await writeSplit(socket, pieces);
+          socket.end();
+          assert.equal((await readToEnd(socket)).toString(), 'OK 6\nfound\n', describeCut(pieces));
+        });
+        await server.waitFor(new RegExp(`(?:^sent "${literal(text)}" to \\S+: 6 bytes$[\\s\\S]*?){${ways.length}}`, 'm'));
+      },
+    );
 
-    it(`client sends a ${encoding} name and saves an answer cut inside a character, around the newline, and sent one byte per write`, async (t) => {
-      // Checks the client's side: the name's exact bytes on the wire, then the header and a body
-      // of text in that encoding, cut where cuts differ (distinctSplits: inside the widest
-      // character, between two, on each side of the header's newline, one byte per write); one
-      // client per cut, and each saves exactly the body as [接收]NAME.
-      const body = iconv.encode(text, encoding);
-      const answer = okResponse(body);
-      const ways = distinctSplits(answer, `${answer.subarray(0, answer.length - body.length).toString('latin1')}${text}`, encoding);
-      await eachAtMost(3, ways, async (pieces) => {
-        const harness = await listenTcp(t);
-        const { out } = await tree(t);
-        const client = download(t, harness.port, text, out, ['--encoding', encoding]);
-        const connection = await harness.next();
-        assert.deepEqual(await readToEnd(connection), iconv.encode(`${text}\n`, encoding));
-        await writeSplit(connection, pieces);
-        connection.end();
-        assert.deepEqual(await client.exit(), OK, `${describeCut(pieces)}\n${client.transcript()}`);
-        assert.equal(iconv.decode(await readFile(path.join(out, `${PREFIX}${text}`)), encoding), text);
-      });
-    });
+    itUses(
+      target,
+      ['client.ts'],
+      `client sends a ${encoding} name and saves an answer cut inside a character, around the newline, and sent one byte per write`,
+      async (t) => {
+        // Checks the client's side: the name's exact bytes on the wire, then the header and a body
+        // of text in that encoding, cut where cuts differ (distinctSplits: inside the widest
+        // character, between two, on each side of the header's newline, one byte per write); one
+        // client per cut, and each saves exactly the body as [接收]NAME.
+        const body = iconv.encode(text, encoding);
+        const answer = okResponse(body);
+        const ways = distinctSplits(answer, `${answer.subarray(0, answer.length - body.length).toString('latin1')}${text}`, encoding);
+        await eachAtMost(3, ways, async (pieces) => {
+          const harness = await listenTcp(t);
+          const { out } = await tree(t);
+          const client = download(t, harness.port, text, out, ['--encoding', encoding]);
+          const connection = await harness.next();
+          assert.deepEqual(await readToEnd(connection), iconv.encode(`${text}\n`, encoding));
+          await writeSplit(connection, pieces);
+          connection.end();
+          assert.deepEqual(await client.exit(), OK, `${describeCut(pieces)}\n${client.transcript()}`);
+          assert.equal(iconv.decode(await readFile(path.join(out, `${PREFIX}${text}`)), encoding), text);
+        });
+      },
+    );
   }
 
-  it('server shows a requested name with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
-    // Checks that a client's name cannot draw on the server's terminal: ESC, CR, VT, NEL, C1, bidi
-    // and a lone surrogate come out escaped in the "refused" line, inside its quotes.
-    const { root } = await tree(t);
-    const { server, port } = await startServer(t, root, ['--encoding', HOSTILE_ENCODING]);
-    assertRefusal(await ask(t, port, iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING)), 'not-found');
-    await server.waitFor(/^refused /m);
-    assert.match(server.stdout, new RegExp(`^refused "${literal(HOSTILE_LINE_SHOWN)}" to \\S+: not-found: `, 'm'));
-    assert.equal(server.stdout.match(/^listening on /gm)?.length, 1);
-    assert.doesNotMatch(server.stdout, RAW_CONTROL);
-  });
+  itUses(
+    target,
+    ['server.ts'],
+    'server shows a requested name with escapes, a fake ready line and a lone surrogate escaped, on one line',
+    async (t) => {
+      // Checks that a client's name cannot draw on the server's terminal: ESC, CR, VT, NEL, C1, bidi
+      // and a lone surrogate come out escaped in the "refused" line, inside its quotes.
+      const { root } = await tree(t);
+      const { server, port } = await startServer(t, root, ['--encoding', HOSTILE_ENCODING]);
+      assertRefusal(await ask(t, port, iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING)), 'not-found');
+      await server.waitFor(/^refused /m);
+      assert.match(server.stdout, new RegExp(`^refused "${literal(HOSTILE_LINE_SHOWN)}" to \\S+: not-found: `, 'm'));
+      assert.equal(server.stdout.match(/^listening on /gm)?.length, 1);
+      assert.doesNotMatch(server.stdout, RAW_CONTROL);
+    },
+  );
 
-  it("client shows a server's refusal reason with its escapes escaped, in one line", async (t) => {
+  itUses(target, ['client.ts'], "client shows a server's refusal reason with its escapes escaped, in one line", async (t) => {
     // Checks the same rule for the reason of an "ERR" header, which the client prints on stderr.
     const harness = await listenTcp(t);
     const { out } = await tree(t);
@@ -717,7 +748,7 @@ suite(target, 'lesson', () => {
   });
 
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    it(`client stopped by ${signal} mid-download removes its partial file`, async (t) => {
+    itUses(target, ['client.ts'], `client stopped by ${signal} mid-download removes its partial file`, async (t) => {
       // Checks the end of a download that the user (Ctrl-C), kill or a closed terminal stops: the
       // harness server sends the header and part of the body, then stalls; the client must not
       // leave its hidden .part file behind, and does not exit 0.
@@ -742,14 +773,14 @@ suite(target, 'lesson', () => {
   itRejectsBadFlags(target, 'server.ts', COMMON_BAD_FLAGS);
   itRejectsBadFlags(target, 'client.ts', COMMON_BAD_FLAGS, { extraArgs: ['--name', 'x.txt'] });
 
-  it('server rejects a --root that is not a folder with exit 2 and one line', async (t) => {
+  itUses(target, ['server.ts'], 'server rejects a --root that is not a folder with exit 2 and one line', async (t) => {
     // Checks that a typo in --root is reported at start, not as "not-found" to every client.
     const { dir } = await tree(t);
     const program = start(t, target, 'server.ts', ['--port', '0', '--root', path.join(dir, 'no-such-folder')]);
     await expectOneLineError(program, 2, /root/);
   });
 
-  it('server reports a port already in use in one line and exits 1', async (t) => {
+  itUses(target, ['server.ts'], 'server reports a port already in use in one line and exits 1', async (t) => {
     // Checks EADDRINUSE handling: one clear line, exit 1, no stack trace.
     const harness = await listenTcp(t);
     const { root } = await tree(t);
@@ -757,7 +788,7 @@ suite(target, 'lesson', () => {
     await expectOneLineError(server, 1, /in use/);
   });
 
-  it('client reports "connection refused" in one line and exits 1 when no server listens', async (t) => {
+  itUses(target, ['client.ts'], 'client reports "connection refused" in one line and exits 1 when no server listens', async (t) => {
     // Checks ECONNREFUSED handling on a port where nobody listens, and that nothing is saved.
     const port = await unusedPort();
     const { out } = await tree(t);
@@ -766,18 +797,23 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await saved(out), []);
   });
 
-  it('client refuses a name it cannot send: none, one its encoding cannot carry, one over 1023 bytes', async (t) => {
-    // Checks the client's own checks before connecting (to a port where nobody listens: they must
-    // come first): no name at end of input, an emoji in gbk, and a name too long for the server.
-    const port = String(await unusedPort());
-    const none = start(t, target, 'client.ts', ['--port', port]);
-    none.endInput();
-    await expectOneLineError(none, 1, /name/);
-    const emoji = start(t, target, 'client.ts', ['--port', port, '--name', '🙂.txt', '--encoding', 'gbk']);
-    await expectOneLineError(emoji, 1, /gbk/);
-    const long = start(t, target, 'client.ts', ['--port', port, '--name', 'x'.repeat(1024)]);
-    await expectOneLineError(long, 1, /1023|long/);
-  });
+  itUses(
+    target,
+    ['client.ts'],
+    'client refuses a name it cannot send: none, one its encoding cannot carry, one over 1023 bytes',
+    async (t) => {
+      // Checks the client's own checks before connecting (to a port where nobody listens: they must
+      // come first): no name at end of input, an emoji in gbk, and a name too long for the server.
+      const port = String(await unusedPort());
+      const none = start(t, target, 'client.ts', ['--port', port]);
+      none.endInput();
+      await expectOneLineError(none, 1, /name/);
+      const emoji = start(t, target, 'client.ts', ['--port', port, '--name', '🙂.txt', '--encoding', 'gbk']);
+      await expectOneLineError(emoji, 1, /gbk/);
+      const long = start(t, target, 'client.ts', ['--port', port, '--name', 'x'.repeat(1024)]);
+      await expectOneLineError(long, 1, /1023|long/);
+    },
+  );
 });
 
 suite(target, 'exercise', () => {
