@@ -14,6 +14,7 @@ import {
   expectOneLineError,
   hasIpv6Loopback,
   itRejectsBadFlags,
+  itUses,
   lessonTarget,
   literal,
   type RunningProgram,
@@ -60,19 +61,24 @@ suite(target, 'lesson', () => {
     ['203.0.113.9/32', '255.255.255.255', '203.0.113.9', 'none', '1 (203.0.113.9 to 203.0.113.9)'],
   ];
   for (const [cidr, netmask, network, broadcast, hosts] of prefixes) {
-    it(`calculator: ${cidr} has netmask ${netmask}, network ${network}, broadcast ${broadcast}`, async (t) => {
-      // Checks the arithmetic: network = address AND mask, broadcast = network OR NOT mask, and the
-      // usable host count (two fewer than the block, except on a /31 point-to-point link and a /32).
-      const lines = await calculate(t, ['--address', cidr]);
-      assert.equal(lines.netmask, netmask);
-      assert.equal(lines.network, network);
-      assert.equal(lines.broadcast?.split(' ')[0], broadcast);
-      assert.equal(lines.hosts, hosts);
-      assert.equal(lines.kind, 'documentation (RFC 5737)');
-    });
+    itUses(
+      target,
+      ['interfaces.ts'],
+      `calculator: ${cidr} has netmask ${netmask}, network ${network}, broadcast ${broadcast}`,
+      async (t) => {
+        // Checks the arithmetic: network = address AND mask, broadcast = network OR NOT mask, and the
+        // usable host count (two fewer than the block, except on a /31 point-to-point link and a /32).
+        const lines = await calculate(t, ['--address', cidr]);
+        assert.equal(lines.netmask, netmask);
+        assert.equal(lines.network, network);
+        assert.equal(lines.broadcast?.split(' ')[0], broadcast);
+        assert.equal(lines.hosts, hosts);
+        assert.equal(lines.kind, 'documentation (RFC 5737)');
+      },
+    );
   }
 
-  it('calculator: IPv6 addresses, with :: and without a prefix', async (t) => {
+  itUses(target, ['interfaces.ts'], 'calculator: IPv6 addresses, with :: and without a prefix', async (t) => {
     // Checks 128-bit arithmetic, the shortest form (RFC 5952), that IPv6 has no broadcast, and that
     // an address without a prefix is one host (/128).
     const doc = await calculate(t, ['--address', '2001:0DB8:0000:0000:0001:0000:0000:0001/48']);
@@ -88,7 +94,7 @@ suite(target, 'lesson', () => {
     assert.equal(loopback.kind, 'loopback');
   });
 
-  it('calculator --json gives the same facts as JSON', async (t) => {
+  itUses(target, ['interfaces.ts'], 'calculator --json gives the same facts as JSON', async (t) => {
     // Checks the JSON form: the fields a script would read, hosts as a string (an IPv6 count is too big for a number).
     const json = JSON.parse(await output(t, 'interfaces.ts', ['--address', '192.0.2.70/26', '--json']));
     assert.deepEqual(json, {
@@ -105,7 +111,7 @@ suite(target, 'lesson', () => {
     });
   });
 
-  it('interfaces --from FILE: each address with its prefix, network and kind, and the count', async (t) => {
+  itUses(target, ['interfaces.ts'], 'interfaces --from FILE: each address with its prefix, network and kind, and the count', async (t) => {
     // Checks the listing on an os.networkInterfaces() table: loopback (both families), a
     // documentation address on a /26, an IPv6 link-local and unique-local address, and an RFC 1918
     // private address (built from numbers here); the kinds are named; a name with a control
@@ -137,14 +143,14 @@ suite(target, 'lesson', () => {
     assert.doesNotMatch(text, /\x1b/, 'the escape character from the interface name is shown escaped, not sent to the terminal');
   });
 
-  it("interfaces lists this machine's loopback address", async (t) => {
+  itUses(target, ['interfaces.ts'], "interfaces lists this machine's loopback address", async (t) => {
     // Checks the default listing on the real machine: it ends well and shows 127.0.0.1/8 as loopback.
     const text = await output(t, 'interfaces.ts', []);
     assert.match(text, /\bIPv4 {2}127\.0\.0\.1\/8 .* {2}loopback$/m);
     assert.match(text, /^\d+ address(es)? on \d+ interfaces?$/m);
   });
 
-  it('interfaces --from reports an unreadable or wrongly shaped file in one line, exit 1', async (t) => {
+  itUses(target, ['interfaces.ts'], 'interfaces --from reports an unreadable or wrongly shaped file in one line, exit 1', async (t) => {
     // Checks the error contract for input files: a missing file, one not in the shape, a netmask that is not ones-then-zeros.
     await expectOneLineError(start(t, target, 'interfaces.ts', ['--from', path.join(os.tmpdir(), 'no-such-lesson-00.json')]), 1, /--from/);
     await expectOneLineError(start(t, target, 'interfaces.ts', ['--from', tableFile(t, { eth0: 'up' })]), 1, /shape/);
@@ -162,7 +168,7 @@ suite(target, 'lesson', () => {
   ];
   itRejectsBadFlags(target, 'interfaces.ts', interfaceFlags);
 
-  it('ports: TCP and UDP bind the same port number at once', async (t) => {
+  itUses(target, ['ports.ts'], 'ports: TCP and UDP bind the same port number at once', async (t) => {
     // Checks note 004's true claim: TCP and UDP have separate ports, so one number is bound in both.
     const text = await output(t, 'ports.ts', []);
     const match = /^tcp and udp: TCP 127\.0\.0\.1:(\d+) and UDP 127\.0\.0\.1:(\d+) bound at once: both ok/m.exec(text);
@@ -170,14 +176,14 @@ suite(target, 'lesson', () => {
     assert.equal(match[1], match[2], 'the same number for TCP and UDP');
   });
 
-  it('ports: a second bind of one protocol, address and port fails with EADDRINUSE', async (t) => {
+  itUses(target, ['ports.ts'], 'ports: a second bind of one protocol, address and port fails with EADDRINUSE', async (t) => {
     // Checks what 端口是唯一的 really means: one socket per protocol, address and port, for TCP and UDP.
     const text = await output(t, 'ports.ts', []);
     assert.match(text, /^tcp clash: a second TCP listener on 127\.0\.0\.1:\d+: EADDRINUSE/m);
     assert.match(text, /^udp clash: a second UDP socket on 127\.0\.0\.1:\d+: EADDRINUSE/m);
   });
 
-  it("ports: port 0 gets a port from this system's ephemeral range, as the system reports it", async (t) => {
+  itUses(target, ['ports.ts'], "ports: port 0 gets a port from this system's ephemeral range, as the system reports it", async (t) => {
     // Checks port 0 against the range the kernel really uses (Linux's file), not the note's
     // 1024–65535; where there is no such file the program must say the range is unknown.
     const text = await output(t, 'ports.ts', []);
@@ -192,19 +198,24 @@ suite(target, 'lesson', () => {
     }
   });
 
-  it('ports: one process holds several ports, a client has its own, and a port is rebound after close', async (t) => {
-    // Checks the other experiments: three distinct listening ports in one pid, a client end with a
-    // port of its own, a listener rebound on a port whose connection was just closed, and the end line.
-    const text = await output(t, 'ports.ts', []);
-    const several = /^several ports: this process \(pid \d+\) holds TCP ports (\d+), (\d+), (\d+) at once$/m.exec(text);
-    assert.ok(several, `a "several ports" line; got:\n${text}`);
-    assert.equal(new Set(several.slice(1)).size, 3, 'three different ports');
-    assert.match(text, /^client port: a connection from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+: /m);
-    assert.match(text, /^rebind: a new TCP listener on 127\.0\.0\.1:\d+ after a connection the server closed first: ok/m);
-    assert.match(text, /^done: every socket is closed$/m);
-  });
+  itUses(
+    target,
+    ['ports.ts'],
+    'ports: one process holds several ports, a client has its own, and a port is rebound after close',
+    async (t) => {
+      // Checks the other experiments: three distinct listening ports in one pid, a client end with a
+      // port of its own, a listener rebound on a port whose connection was just closed, and the end line.
+      const text = await output(t, 'ports.ts', []);
+      const several = /^several ports: this process \(pid \d+\) holds TCP ports (\d+), (\d+), (\d+) at once$/m.exec(text);
+      assert.ok(several, `a "several ports" line; got:\n${text}`);
+      assert.equal(new Set(several.slice(1)).size, 3, 'three different ports');
+      assert.match(text, /^client port: a connection from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+: /m);
+      assert.match(text, /^rebind: a new TCP listener on 127\.0\.0\.1:\d+ after a connection the server closed first: ok/m);
+      assert.match(text, /^done: every socket is closed$/m);
+    },
+  );
 
-  it('ports: the experiments run on IPv6 loopback (--host ::1)', async (t) => {
+  itUses(target, ['ports.ts'], 'ports: the experiments run on IPv6 loopback (--host ::1)', async (t) => {
     // Checks --host ::1 and the bracketed address form; skipped where the machine has no IPv6 loopback.
     if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
     const text = await output(t, 'ports.ts', ['--host', '::1']);

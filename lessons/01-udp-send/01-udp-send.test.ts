@@ -14,6 +14,7 @@ import {
   expectOneLineError,
   hasIpv6Loopback,
   itRejectsBadFlags,
+  itUses,
   lessonTarget,
   listenTcp,
   literal,
@@ -103,28 +104,33 @@ suite(target, 'lesson', () => {
       assert.deepEqual(await sender.exit(), OK);
     });
 
-    it(`sender puts the exact ${encoding} bytes of Chinese text on the wire and --show-bytes prints them`, async (t) => {
-      // Checks the sender against a harness socket: one datagram holding exactly the encoded
-      // text (no newline, nothing else), and the hex line printed before it was sent.
-      const peer = await bindUdp(t);
-      const sender = start(t, target, 'sender.ts', [
-        '--port',
-        String(peer.port),
-        '--encoding',
-        encoding,
-        '--message',
-        text,
-        '--show-bytes',
-      ]);
-      const [datagram] = await datagrams(peer, 1);
-      assert.deepEqual(datagram!.data, bytesOf(hex));
-      await sender.waitFor(new RegExp(`^${literal(`${encoding} bytes: ${hex}`)}$`, 'm'));
-      assert.equal(await sentLine(sender, bytesOf(hex).length, `127.0.0.1:${peer.port}`), datagram!.port);
-      assert.deepEqual(await sender.exit(), OK);
-    });
+    itUses(
+      target,
+      ['sender.ts'],
+      `sender puts the exact ${encoding} bytes of Chinese text on the wire and --show-bytes prints them`,
+      async (t) => {
+        // Checks the sender against a harness socket: one datagram holding exactly the encoded
+        // text (no newline, nothing else), and the hex line printed before it was sent.
+        const peer = await bindUdp(t);
+        const sender = start(t, target, 'sender.ts', [
+          '--port',
+          String(peer.port),
+          '--encoding',
+          encoding,
+          '--message',
+          text,
+          '--show-bytes',
+        ]);
+        const [datagram] = await datagrams(peer, 1);
+        assert.deepEqual(datagram!.data, bytesOf(hex));
+        await sender.waitFor(new RegExp(`^${literal(`${encoding} bytes: ${hex}`)}$`, 'm'));
+        assert.equal(await sentLine(sender, bytesOf(hex).length, `127.0.0.1:${peer.port}`), datagram!.port);
+        assert.deepEqual(await sender.exit(), OK);
+      },
+    );
   }
 
-  it('sender sends each input line as its own datagram, all from one port', async (t) => {
+  itUses(target, ['sender.ts'], 'sender sends each input line as its own datagram, all from one port', async (t) => {
     // Checks one line = one datagram (no newline on the wire), from the one socket's port;
     // sorted, since UDP does not promise the order.
     const peer = await bindUdp(t);
@@ -138,15 +144,20 @@ suite(target, 'lesson', () => {
     assert.equal(sender.stderr, '');
   });
 
-  it('listener prints a datagram from a harness socket with its size, the sender address and the text', async (t) => {
-    // Checks the listener against a harness socket: the exact line, with the harness's own port.
-    const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--encoding', 'gbk']);
-    const peer = await bindUdp(t);
-    await peer.send(bytesOf(GBK_BYTES), port, '127.0.0.1');
-    assert.deepEqual(await receivedLines(listener, 1), [{ bytes: 10, from: `127.0.0.1:${peer.port}`, text: CHINESE }]);
-  });
+  itUses(
+    target,
+    ['listener.ts'],
+    'listener prints a datagram from a harness socket with its size, the sender address and the text',
+    async (t) => {
+      // Checks the listener against a harness socket: the exact line, with the harness's own port.
+      const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--encoding', 'gbk']);
+      const peer = await bindUdp(t);
+      await peer.send(bytesOf(GBK_BYTES), port, '127.0.0.1');
+      assert.deepEqual(await receivedLines(listener, 1), [{ bytes: 10, from: `127.0.0.1:${peer.port}`, text: CHINESE }]);
+    },
+  );
 
-  it('listener decoding utf-8 bytes as gbk shows the mojibake 浣犲ソ', async (t) => {
+  itUses(target, ['listener.ts'], 'listener decoding utf-8 bytes as gbk shows the mojibake 浣犲ソ', async (t) => {
     // Checks what a wrong decoder shows: the 6 utf-8 bytes of 你好 read as three gbk characters.
     const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--encoding', 'gbk']);
     const peer = await bindUdp(t);
@@ -178,7 +189,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual((await receivedLines(listener, 2))[1], { bytes: 3000, from: `127.0.0.1:${peer.port}`, text: chinese });
   });
 
-  it('sender refuses a --message over 65507 bytes with one line and exit 1', async (t) => {
+  itUses(target, ['sender.ts'], 'sender refuses a --message over 65507 bytes with one line and exit 1', async (t) => {
     // Checks the size limit of one IPv4 datagram: a clear line instead of a crash, nothing sent.
     const peer = await bindUdp(t);
     const sender = start(t, target, 'sender.ts', ['--port', String(peer.port), '--message', 'x'.repeat(65_508)]);
@@ -191,7 +202,7 @@ suite(target, 'lesson', () => {
     ['a line its encoding cannot carry (an emoji in gbk)', 'hi 🙂', ['--encoding', 'gbk']],
   ];
   for (const [label, bad, flags] of invalidLines) {
-    it(`sender skips ${label} with one line on stderr and keeps sending`, async (t) => {
+    itUses(target, ['sender.ts'], `sender skips ${label} with one line on stderr and keeps sending`, async (t) => {
       // Checks that invalid input neither stops the sender nor reaches the wire: the lines around
       // it arrive, one line on stderr says why, and end of input still exits 0.
       const peer = await bindUdp(t);
@@ -208,7 +219,7 @@ suite(target, 'lesson', () => {
     });
   }
 
-  it('sender to a port where nobody listens still prints "sent" and exits 0: the loss is silent', async (t) => {
+  itUses(target, ['sender.ts'], 'sender to a port where nobody listens still prints "sent" and exits 0: the loss is silent', async (t) => {
     // Checks that UDP gives the sender no news of delivery: both datagrams are "sent", no error.
     const port = await unusedUdpPort();
     const sender = start(t, target, 'sender.ts', ['--port', String(port)]);
@@ -220,7 +231,7 @@ suite(target, 'lesson', () => {
     assert.equal(sender.stderr, '');
   });
 
-  it('sender ends cleanly with exit 0 when its input ends before any line', async (t) => {
+  itUses(target, ['sender.ts'], 'sender ends cleanly with exit 0 when its input ends before any line', async (t) => {
     // Checks end of input: nothing sent, nothing on stderr, exit 0.
     const peer = await bindUdp(t);
     const sender = start(t, target, 'sender.ts', ['--port', String(peer.port)]);
@@ -265,23 +276,28 @@ suite(target, 'lesson', () => {
     assert.match(bigSender.stderr, /65527/);
   });
 
-  it('listener shows control characters, bidi overrides and line breaks from the network escaped, one line per datagram', async (t) => {
-    // Checks the one rule for network text: a peer's escape sequences, carriage returns, C1
-    // controls and fake lines are printed escaped, so the listener's output has exactly one
-    // "listening on" line and one line per datagram, and no raw control character at all.
-    const { program: listener, port } = await startListening(t, target, 'listener.ts');
-    const peer = await bindUdp(t);
-    for (const [i, [what, text, shown]] of HOSTILE.entries()) {
-      await peer.send(Buffer.from(text), port, '127.0.0.1');
-      const line = (await receivedLines(listener, i + 1))[i]!;
-      assert.deepEqual(line, { bytes: Buffer.byteLength(text), from: `127.0.0.1:${peer.port}`, text: shown }, what);
-    }
-    assert.equal(listener.stdout.match(/^listening on /gm)?.length, 1, `one ready line\n${listener.stdout}`);
-    assert.equal(listener.stdout.split('\n').length, 1 + HOSTILE.length + 1, 'one line per datagram');
-    assert.doesNotMatch(listener.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u202e]/, 'no raw control character');
-  });
+  itUses(
+    target,
+    ['listener.ts'],
+    'listener shows control characters, bidi overrides and line breaks from the network escaped, one line per datagram',
+    async (t) => {
+      // Checks the one rule for network text: a peer's escape sequences, carriage returns, C1
+      // controls and fake lines are printed escaped, so the listener's output has exactly one
+      // "listening on" line and one line per datagram, and no raw control character at all.
+      const { program: listener, port } = await startListening(t, target, 'listener.ts');
+      const peer = await bindUdp(t);
+      for (const [i, [what, text, shown]] of HOSTILE.entries()) {
+        await peer.send(Buffer.from(text), port, '127.0.0.1');
+        const line = (await receivedLines(listener, i + 1))[i]!;
+        assert.deepEqual(line, { bytes: Buffer.byteLength(text), from: `127.0.0.1:${peer.port}`, text: shown }, what);
+      }
+      assert.equal(listener.stdout.match(/^listening on /gm)?.length, 1, `one ready line\n${listener.stdout}`);
+      assert.equal(listener.stdout.split('\n').length, 1 + HOSTILE.length + 1, 'one line per datagram');
+      assert.doesNotMatch(listener.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u202e]/, 'no raw control character');
+    },
+  );
 
-  it('listener shows a lone surrogate escaped and keeps a surrogate pair (--encoding utf-16le)', async (t) => {
+  itUses(target, ['listener.ts'], 'listener shows a lone surrogate escaped and keeps a surrogate pair (--encoding utf-16le)', async (t) => {
     // Checks the last class of the rule: half of a UTF-16 pair is no character a terminal can
     // show, so it is escaped; a whole pair (an emoji) is text and stays as it is.
     const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--encoding', 'utf-16le']);
@@ -290,20 +306,25 @@ suite(target, 'lesson', () => {
     assert.equal((await receivedLines(listener, 1))[0]!.text, 'A\\u{d800}B\\u{dc00}C😀');
   });
 
-  it('listener keeps receiving after its stdout is closed (| head -1) and still stops at --count', async (t) => {
-    // Checks a reader that goes away: once the pipe it prints to is closed after the ready line,
-    // every line fails with EPIPE, yet the listener takes both datagrams and exits 0 after the
-    // second (--count 2), with nothing on stderr: no stack trace.
-    const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--count', '2']);
-    await closeOutput(listener, 'stdout');
-    const peer = await bindUdp(t);
-    await peer.send(Buffer.from('nobody reads this'), port, '127.0.0.1');
-    await peer.send(Buffer.from('nor this'), port, '127.0.0.1');
-    assert.deepEqual(await listener.exit(), OK, listener.transcript());
-    assert.equal(listener.stderr, '');
-  });
+  itUses(
+    target,
+    ['listener.ts'],
+    'listener keeps receiving after its stdout is closed (| head -1) and still stops at --count',
+    async (t) => {
+      // Checks a reader that goes away: once the pipe it prints to is closed after the ready line,
+      // every line fails with EPIPE, yet the listener takes both datagrams and exits 0 after the
+      // second (--count 2), with nothing on stderr: no stack trace.
+      const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--count', '2']);
+      await closeOutput(listener, 'stdout');
+      const peer = await bindUdp(t);
+      await peer.send(Buffer.from('nobody reads this'), port, '127.0.0.1');
+      await peer.send(Buffer.from('nor this'), port, '127.0.0.1');
+      assert.deepEqual(await listener.exit(), OK, listener.transcript());
+      assert.equal(listener.stderr, '');
+    },
+  );
 
-  it('sender with its stdout closed still sends every line and exits 0', async (t) => {
+  itUses(target, ['sender.ts'], 'sender with its stdout closed still sends every line and exits 0', async (t) => {
     // Checks a sender whose output nobody reads (`sender | head -0`): each "sent" line fails with
     // EPIPE, yet every line still goes out, and end of input exits 0 with nothing on stderr.
     const peer = await bindUdp(t);
@@ -317,7 +338,7 @@ suite(target, 'lesson', () => {
     assert.equal(sender.stderr, '');
   });
 
-  it('sender with its stderr closed still skips a bad line, sends the others and exits 0', async (t) => {
+  itUses(target, ['sender.ts'], 'sender with its stderr closed still skips a bad line, sends the others and exits 0', async (t) => {
     // Checks the other stream: the one line saying an empty line was skipped fails with EPIPE,
     // and the sender goes on with the next line as it would with stderr open.
     const peer = await bindUdp(t);
@@ -339,14 +360,14 @@ suite(target, 'lesson', () => {
     await expectOneLineError(start(t, target, 'listener.ts', ['--port', '0', '--count', 'two']), 2, /count/);
   });
 
-  it('listener reports a UDP port already bound in one line and exits 1', async (t) => {
+  itUses(target, ['listener.ts'], 'listener reports a UDP port already bound in one line and exits 1', async (t) => {
     // Checks EADDRINUSE handling: one clear line, exit 1, no stack trace.
     const peer = await bindUdp(t);
     const listener = start(t, target, 'listener.ts', ['--port', String(peer.port)]);
     await expectOneLineError(listener, 1, /in use/);
   });
 
-  it('listener binds a UDP port whose number a TCP server already uses', async (t) => {
+  itUses(target, ['listener.ts'], 'listener binds a UDP port whose number a TCP server already uses', async (t) => {
     // Checks that UDP and TCP ports are separate: "port N is taken" is always per protocol.
     const tcp = await listenTcp(t);
     const { program: listener } = await startListening(t, target, 'listener.ts', ['--port', String(tcp.port)]);

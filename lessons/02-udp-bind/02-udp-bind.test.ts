@@ -14,6 +14,7 @@ import {
   expectOneLineError,
   hasIpv6Loopback,
   itRejectsBadFlags,
+  itUses,
   lessonTarget,
   listenTcp,
   literal,
@@ -126,7 +127,7 @@ suite(target, 'lesson', () => {
   }
 
   for (const encoding of ENCODINGS) {
-    it(`asker puts ${encoding} bytes on the wire and decodes a ${encoding} reply`, async (t) => {
+    itUses(target, ['asker.ts'], `asker puts ${encoding} bytes on the wire and decodes a ${encoding} reply`, async (t) => {
       // Checks the asker against a harness socket: the datagram is exactly the encoded message,
       // the "sent" line names the port it came from, and the reply is decoded in the same encoding.
       const harness = await bindUdp(t);
@@ -141,20 +142,25 @@ suite(target, 'lesson', () => {
   }
 
   for (const encoding of ENCODINGS) {
-    it(`receiver decodes ${encoding} from a harness socket and replies in ${encoding} from its bound port`, async (t) => {
-      // Checks the receiver against a harness socket: the line shows the sender's address, the
-      // size and the text, and the reply's exact bytes come back from the port it bound.
-      const { program: receiver, port } = await startListening(t, target, 'receiver.ts', encodingFlags(encoding));
-      const harness = await bindUdp(t);
-      const message = iconv.encode(CHINESE, encoding);
-      await harness.send(message, port, '127.0.0.1');
-      assert.deepEqual(await fromLines(receiver), [{ sender: `127.0.0.1:${harness.port}`, bytes: message.length, text: CHINESE }]);
-      const reply = await nextFrom(harness, receiver);
-      assert.deepEqual(reply, { data: iconv.encode(replyText(message.length), encoding), address: '127.0.0.1', port });
-    });
+    itUses(
+      target,
+      ['receiver.ts'],
+      `receiver decodes ${encoding} from a harness socket and replies in ${encoding} from its bound port`,
+      async (t) => {
+        // Checks the receiver against a harness socket: the line shows the sender's address, the
+        // size and the text, and the reply's exact bytes come back from the port it bound.
+        const { program: receiver, port } = await startListening(t, target, 'receiver.ts', encodingFlags(encoding));
+        const harness = await bindUdp(t);
+        const message = iconv.encode(CHINESE, encoding);
+        await harness.send(message, port, '127.0.0.1');
+        assert.deepEqual(await fromLines(receiver), [{ sender: `127.0.0.1:${harness.port}`, bytes: message.length, text: CHINESE }]);
+        const reply = await nextFrom(harness, receiver);
+        assert.deepEqual(reply, { data: iconv.encode(replyText(message.length), encoding), address: '127.0.0.1', port });
+      },
+    );
   }
 
-  it('receiver replies to each sender at its own address and port', async (t) => {
+  itUses(target, ['receiver.ts'], 'receiver replies to each sender at its own address and port', async (t) => {
     // Checks recvfrom's second half: two harness sockets send at once, and each gets the reply
     // to its own datagram (a reply sent to the wrong one would leave the other waiting).
     const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
@@ -166,20 +172,25 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await drain(two), [], 'one reply per datagram');
   });
 
-  it("receiver receives a 3000-byte datagram whole, where the note's recvfrom(1024) kept 1024 bytes", async (t) => {
-    // Checks that nothing is cut at a buffer size: the printed size, the text and the reply all
-    // count the whole datagram, including the characters after byte 1024.
-    const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
-    const harness = await bindUdp(t);
-    const text = `${'数据报'.repeat(333)}end`; // 333 × 9 + 3 = 3000 bytes in utf-8
-    await harness.send(Buffer.from(text), port, '127.0.0.1');
-    const [line] = await fromLines(receiver);
-    assert.deepEqual({ sender: line!.sender, bytes: line!.bytes }, { sender: `127.0.0.1:${harness.port}`, bytes: 3000 });
-    assert.ok(line!.text === text, `the printed text is the whole message; it ends in '${line!.text.slice(-12)}'`);
-    assert.deepEqual((await nextFrom(harness, receiver)).data, Buffer.from(replyText(3000)));
-  });
+  itUses(
+    target,
+    ['receiver.ts'],
+    "receiver receives a 3000-byte datagram whole, where the note's recvfrom(1024) kept 1024 bytes",
+    async (t) => {
+      // Checks that nothing is cut at a buffer size: the printed size, the text and the reply all
+      // count the whole datagram, including the characters after byte 1024.
+      const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
+      const harness = await bindUdp(t);
+      const text = `${'数据报'.repeat(333)}end`; // 333 × 9 + 3 = 3000 bytes in utf-8
+      await harness.send(Buffer.from(text), port, '127.0.0.1');
+      const [line] = await fromLines(receiver);
+      assert.deepEqual({ sender: line!.sender, bytes: line!.bytes }, { sender: `127.0.0.1:${harness.port}`, bytes: 3000 });
+      assert.ok(line!.text === text, `the printed text is the whole message; it ends in '${line!.text.slice(-12)}'`);
+      assert.deepEqual((await nextFrom(harness, receiver)).data, Buffer.from(replyText(3000)));
+    },
+  );
 
-  it('receiver receives the largest IPv4 datagram (65507 bytes) whole', async (t) => {
+  itUses(target, ['receiver.ts'], 'receiver receives the largest IPv4 datagram (65507 bytes) whole', async (t) => {
     // Checks the upper bound of one datagram: 65535 minus the IP (20) and UDP (8) headers.
     const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
     const harness = await bindUdp(t);
@@ -188,7 +199,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual((await nextFrom(harness, receiver)).data, Buffer.from(replyText(65_507)));
   });
 
-  it('receiver prints one line per datagram, even an empty one or one with a line break', async (t) => {
+  itUses(target, ['receiver.ts'], 'receiver prints one line per datagram, even an empty one or one with a line break', async (t) => {
     // Checks that an empty datagram (a real UDP message) is received and answered, and that
     // control characters are escaped so every datagram stays on one line.
     const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
@@ -204,26 +215,31 @@ suite(target, 'lesson', () => {
     ]);
   });
 
-  it('receiver shows control characters, bidi overrides and fake lines from the network escaped', async (t) => {
-    // Checks the one rule for network text on the receiver: escape sequences, carriage returns,
-    // C1 controls, a right-to-left override and a fake "listening on" line are printed escaped, so
-    // the output keeps one ready line, one line per datagram and no raw control character.
-    const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
-    const harness = await bindUdp(t);
-    for (const [, text] of HOSTILE) {
-      await harness.send(Buffer.from(text), port, '127.0.0.1');
-      await nextFrom(harness, receiver); // the reply: one datagram at a time, in order
-    }
-    const sender = `127.0.0.1:${harness.port}`;
-    assert.deepEqual(
-      await fromLines(receiver, HOSTILE.length),
-      HOSTILE.map(([, text, shown]) => ({ sender, bytes: Buffer.byteLength(text), text: shown })),
-    );
-    assert.equal(receiver.stdout.match(/^listening on /gm)?.length, 1, `one ready line\n${receiver.stdout}`);
-    assert.doesNotMatch(receiver.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u202e]/, 'no raw control character');
-  });
+  itUses(
+    target,
+    ['receiver.ts'],
+    'receiver shows control characters, bidi overrides and fake lines from the network escaped',
+    async (t) => {
+      // Checks the one rule for network text on the receiver: escape sequences, carriage returns,
+      // C1 controls, a right-to-left override and a fake "listening on" line are printed escaped, so
+      // the output keeps one ready line, one line per datagram and no raw control character.
+      const { program: receiver, port } = await startListening(t, target, 'receiver.ts');
+      const harness = await bindUdp(t);
+      for (const [, text] of HOSTILE) {
+        await harness.send(Buffer.from(text), port, '127.0.0.1');
+        await nextFrom(harness, receiver); // the reply: one datagram at a time, in order
+      }
+      const sender = `127.0.0.1:${harness.port}`;
+      assert.deepEqual(
+        await fromLines(receiver, HOSTILE.length),
+        HOSTILE.map(([, text, shown]) => ({ sender, bytes: Buffer.byteLength(text), text: shown })),
+      );
+      assert.equal(receiver.stdout.match(/^listening on /gm)?.length, 1, `one ready line\n${receiver.stdout}`);
+      assert.doesNotMatch(receiver.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u202e]/, 'no raw control character');
+    },
+  );
 
-  it('asker shows a reply with control characters and a fake line escaped, on one line', async (t) => {
+  itUses(target, ['asker.ts'], 'asker shows a reply with control characters and a fake line escaped, on one line', async (t) => {
     // Checks the same rule on the asker's side: the reply is the receiver's text, so it is no
     // more trusted than a datagram.
     const harness = await bindUdp(t);
@@ -237,7 +253,7 @@ suite(target, 'lesson', () => {
     assert.doesNotMatch(asker.stdout, /^listening on /m);
   });
 
-  it('receiver keeps replying after its stdout is closed (| head -1), with no stack trace', async (t) => {
+  itUses(target, ['receiver.ts'], 'receiver keeps replying after its stdout is closed (| head -1), with no stack trace', async (t) => {
     // Checks a reader that goes away: once the pipe it logs to is closed after the ready line,
     // every log line fails with EPIPE, yet each datagram still gets its reply and the receiver
     // keeps running, with nothing on stderr.
@@ -252,7 +268,7 @@ suite(target, 'lesson', () => {
     assert.equal(receiver.stderr, '');
   });
 
-  it('asker with its stdout closed still asks, takes the reply and exits 0', async (t) => {
+  itUses(target, ['asker.ts'], 'asker with its stdout closed still asks, takes the reply and exits 0', async (t) => {
     // Checks a client whose output nobody reads: its "sent" and "reply" lines fail with EPIPE,
     // and it finishes its job as usual.
     const harness = await bindUdp(t);
@@ -270,7 +286,7 @@ suite(target, 'lesson', () => {
     assert.equal(asker.stderr, '');
   });
 
-  it('asker with its stderr closed still skips a message it cannot send and asks the next', async (t) => {
+  itUses(target, ['asker.ts'], 'asker with its stderr closed still skips a message it cannot send and asks the next', async (t) => {
     // Checks the other stream: the line saying a message is too large fails with EPIPE, and
     // the asker goes on with the next line as it would with stderr open.
     const harness = await bindUdp(t);
@@ -286,7 +302,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await asker.exit(), OK, asker.transcript());
   });
 
-  it('receiver --count 2 replies to two datagrams, then exits 0', async (t) => {
+  itUses(target, ['receiver.ts'], 'receiver --count 2 replies to two datagrams, then exits 0', async (t) => {
     // Checks the bounded mode: two replies, then the socket is closed and the process ends.
     const { program: receiver, port } = await startListening(t, target, 'receiver.ts', ['--count', '2']);
     const harness = await bindUdp(t);
@@ -298,7 +314,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await receiver.exit(), OK);
   });
 
-  it('asker receives a reply longer than 1024 bytes whole', async (t) => {
+  itUses(target, ['asker.ts'], 'asker receives a reply longer than 1024 bytes whole', async (t) => {
     // Checks the asker's side of the 1024-byte limit: a 3000-byte reply is printed in full.
     const harness = await bindUdp(t);
     const asker = start(t, target, 'asker.ts', ['--port', String(harness.port), '--message', 'long reply please']);
@@ -309,7 +325,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await asker.exit(), OK);
   });
 
-  it('asker sends 65507 bytes in one datagram, the most IPv4 allows', async (t) => {
+  itUses(target, ['asker.ts'], 'asker sends 65507 bytes in one datagram, the most IPv4 allows', async (t) => {
     // Checks the boundary from the sending side: the largest datagram leaves whole.
     const harness = await bindUdp(t);
     const asker = start(t, target, 'asker.ts', ['--port', String(harness.port), '--message', 'x'.repeat(65_507)]);
@@ -320,7 +336,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await asker.exit(), OK);
   });
 
-  it('asker refuses a message too large for one datagram with one line and exit 1', async (t) => {
+  itUses(target, ['asker.ts'], 'asker refuses a message too large for one datagram with one line and exit 1', async (t) => {
     // Checks EMSGSIZE territory: 65508 bytes over IPv4 is refused in one clear line, not a crash,
     // and nothing (not a part of it) is sent.
     const harness = await bindUdp(t);
@@ -329,7 +345,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await drain(harness), [], 'nothing reaches the receiver');
   });
 
-  it("asker ignores a datagram from another address and waits for the receiver's reply", async (t) => {
+  itUses(target, ['asker.ts'], "asker ignores a datagram from another address and waits for the receiver's reply", async (t) => {
     // Checks the source check: a datagram from another port to the asker's port is reported as
     // ignored, not printed as the reply; the real reply from the receiver's address follows.
     const receiver = await bindUdp(t);
@@ -348,7 +364,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await asker.exit(), OK);
   });
 
-  it('asker gives up with one line and exit 1 when no reply comes within --timeout', async (t) => {
+  itUses(target, ['asker.ts'], 'asker gives up with one line and exit 1 when no reply comes within --timeout', async (t) => {
     // Checks the receive timeout: a receiver that stays silent (or a lost datagram) does not
     // leave the asker waiting for ever.
     const harness = await bindUdp(t);
@@ -357,7 +373,7 @@ suite(target, 'lesson', () => {
     await expectOneLineError(asker, 1, /no reply/);
   });
 
-  it('asker keeps working after a message it cannot send, and exits 0 at end of input', async (t) => {
+  itUses(target, ['asker.ts'], 'asker keeps working after a message it cannot send, and exits 0 at end of input', async (t) => {
     // Checks interactive input: a line gbk cannot encode and a line too large for a datagram
     // each give one line on stderr and are not sent; the next line is asked and answered.
     const harness = await bindUdp(t);
@@ -377,7 +393,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await drain(harness), [], 'only the valid line was sent');
   });
 
-  it('asker exits 0 at once when its input is empty', async (t) => {
+  itUses(target, ['asker.ts'], 'asker exits 0 at once when its input is empty', async (t) => {
     // Checks end of input before any line: nothing to ask, a clean exit.
     const harness = await bindUdp(t);
     const asker = start(t, target, 'asker.ts', ['--port', String(harness.port)]);
@@ -420,7 +436,7 @@ suite(target, 'lesson', () => {
   ];
   for (const [file, extra] of ownFlags) itRejectsBadFlags(target, file, [...COMMON_BAD_FLAGS, ...extra]);
 
-  it('receiver reports a UDP port already bound in one line and exits 1', async (t) => {
+  itUses(target, ['receiver.ts'], 'receiver reports a UDP port already bound in one line and exits 1', async (t) => {
     // Checks EADDRINUSE: Node's dgram sets SO_REUSEADDR only when asked (reuseAddr), so a second
     // bind of the same UDP port and address fails, and the receiver says so in one line.
     const harness = await bindUdp(t);
@@ -428,7 +444,7 @@ suite(target, 'lesson', () => {
     await expectOneLineError(receiver, 1, /in use/);
   });
 
-  it('receiver binds a UDP port that a TCP server already holds', async (t) => {
+  itUses(target, ['receiver.ts'], 'receiver binds a UDP port that a TCP server already holds', async (t) => {
     // Checks that ports are per protocol: TCP port P and UDP port P are different ports, so the
     // bind succeeds and datagrams to that port reach the receiver.
     const tcp = await listenTcp(t);
