@@ -13,6 +13,7 @@ import { type Lesson, loadLessons, REPO_ROOT, solutionDir } from './manifest.ts'
 import { PRINTABLE_SOURCE, printableCopy } from './printable.ts';
 import { codeIncludes } from './regions.ts';
 import { parseFaultPlan } from './relay/plan.ts';
+import { notRunByDesign } from './report/model.ts';
 import { withTranslations } from './translation.ts';
 
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'tests', 'fixtures');
@@ -293,8 +294,9 @@ export async function gradeWith(lesson: Lesson, dir: string, options: GradeOptio
   }
 }
 
+/** The tests that did not pass, but for those not run by design (the same as the lesson's, or impossible under faults). */
 export function failures(grade: Grade): string[] {
-  return grade.tests.filter((t) => t.status !== 'pass').map((t) => `${t.name}: ${t.message ?? t.status}`);
+  return grade.tests.filter((t) => t.status !== 'pass' && !notRunByDesign(t)).map((t) => `${t.name}: ${t.message ?? t.status}`);
 }
 
 /** The solution laid over the lesson passes every lesson and exercise test. */

@@ -16,7 +16,7 @@ import { faultFlags } from './relay/plan.ts';
 import { FAULTS_SKIP } from './relay/session.ts';
 import { parseFormats, writeFormats } from './report/formats.ts';
 import { mergeCommand } from './report/merge.ts';
-import type { Assignment, Faults, Report } from './report/model.ts';
+import { type Assignment, type Faults, notRunByDesign, type Report } from './report/model.ts';
 import { gradingKey, parseShard, shardOf } from './report/shard.ts';
 import { stopTestRuns, UNCHANGED_SKIP } from './results.ts';
 
@@ -304,7 +304,7 @@ function writeReports(dir: string, result: Report): void {
       g.regressions.length,
       g.seconds,
       g.tests
-        .filter((t) => t.status !== 'pass')
+        .filter((t) => t.status !== 'pass' && !notRunByDesign(t))
         .map((t) => t.name)
         .join('; '),
       (g.reason ?? '').split('\n').join(' | '),

@@ -11,6 +11,7 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { copySolved, findLesson, loadLessons, REPO_ROOT } from '../manifest.ts';
+import { notRunByDesign } from '../report/model.ts';
 import { SPAWN_LOG_VARIABLE } from '../runtime/child.ts';
 import { runToEnd } from './processes.ts';
 import { load, medianOf, num } from './stats.ts';
@@ -302,10 +303,11 @@ function scoresOf(report: string): Record<string, number> {
 /** The tests that failed in a grade report, with how many students failed each. */
 function failedTests(report: string): Record<string, number> {
   if (!existsSync(report)) return {};
-  const { grades } = JSON.parse(readFileSync(report, 'utf8')) as { grades: { tests: { name: string; status: string }[] }[] };
+  const { grades } = JSON.parse(readFileSync(report, 'utf8')) as { grades: { tests: { name: string; status: string; role: string }[] }[] };
   const failures: Record<string, number> = {};
   for (const grade of grades)
-    for (const test of grade.tests) if (test.status !== 'pass') failures[test.name] = (failures[test.name] ?? 0) + 1;
+    for (const test of grade.tests)
+      if (test.status !== 'pass' && !notRunByDesign(test)) failures[test.name] = (failures[test.name] ?? 0) + 1;
   return failures;
 }
 

@@ -13,7 +13,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Report, ReportTest, StudentGrade } from './model.ts';
+import { notRunByDesign, type Report, type ReportTest, type StudentGrade } from './model.ts';
 
 export const FORMATS = ['gradescope', 'exercism', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -349,7 +349,7 @@ function folderNames(students: string[]): Map<string, string> {
  * faults): Gradescope and Exercism have no "skipped", and "failed" or "error" would be untrue.
  */
 function graded(grade: StudentGrade): ReportTest[] {
-  return grade.tests.filter((t) => !(t.status === 'not-run' && t.role === 'note'));
+  return grade.tests.filter((t) => !notRunByDesign(t));
 }
 
 /** One line per lesson: what the student scored and why, for the top of a platform's page. */

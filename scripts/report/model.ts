@@ -17,6 +17,14 @@ export interface Faults {
 /** How one test counts: towards the score, as a regression check, or not at all (a grader note). */
 export type TestRole = 'scored' | 'regression' | 'note';
 
+/**
+ * A test not run by design, counted for nothing: its files are the lesson's own (the lesson's result),
+ * or it cannot hold under faults. Neither a failure nor a pass.
+ */
+export function notRunByDesign(test: { status: string; role: string }): boolean {
+  return test.status === 'not-run' && test.role === 'note';
+}
+
 export interface ReportTest {
   name: string;
   /** The suite that holds it in the lesson's test file, or 'grader' for the grader's own checks. */
