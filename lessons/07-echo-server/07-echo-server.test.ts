@@ -76,49 +76,59 @@ function askUdp(peer: UdpPeer, data: Buffer, port: number, host = '127.0.0.1'): 
 suite(target, 'lesson', () => {
   // ---- TCP: the programs together ----
 
-  it('tcp-client and tcp-server: greeting, "Hello, NAME!" per line, "exit" at end of input', async (t) => {
-    // Checks the whole conversation of the note's programs, Chinese included: the client prints the
-    // greeting and each reply, says exit when its input ends, and exits 0 once the server has closed.
-    const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
-    const client = start(t, target, 'tcp-client.ts', ['--port', String(port)]);
-    for (const name of ['Michael', 'Tom', '小明']) client.writeLine(name);
-    client.endInput();
-    assert.deepEqual(await client.exit(), OK);
-    assert.match(client.stdout, new RegExp(`^connected to 127\\.0\\.0\\.1:${port}\\n`));
-    assert.equal(
-      client.stdout.replace(/^connected to .*\n/, ''),
-      'greeting: Welcome!\nreply: Hello, Michael!\nreply: Hello, Tom!\nreply: Hello, 小明!\nthe server closed the connection\n',
-    );
-    await server.waitFor(/^connection from 127\.0\.0\.1:\d+ closed$/m);
-    for (const name of ['Michael', 'Tom', '小明'])
-      assert.match(server.stdout, new RegExp(`^received ${name} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
-    assert.match(server.stdout, /^127\.0\.0\.1:\d+ sent exit$/m);
-  });
+  itUses(
+    target,
+    ['tcp-server.ts', 'tcp-client.ts'],
+    'tcp-client and tcp-server: greeting, "Hello, NAME!" per line, "exit" at end of input',
+    async (t) => {
+      // Checks the whole conversation of the note's programs, Chinese included: the client prints the
+      // greeting and each reply, says exit when its input ends, and exits 0 once the server has closed.
+      const { program: server, port } = await startListening(t, target, 'tcp-server.ts');
+      const client = start(t, target, 'tcp-client.ts', ['--port', String(port)]);
+      for (const name of ['Michael', 'Tom', '小明']) client.writeLine(name);
+      client.endInput();
+      assert.deepEqual(await client.exit(), OK);
+      assert.match(client.stdout, new RegExp(`^connected to 127\\.0\\.0\\.1:${port}\\n`));
+      assert.equal(
+        client.stdout.replace(/^connected to .*\n/, ''),
+        'greeting: Welcome!\nreply: Hello, Michael!\nreply: Hello, Tom!\nreply: Hello, 小明!\nthe server closed the connection\n',
+      );
+      await server.waitFor(/^connection from 127\.0\.0\.1:\d+ closed$/m);
+      for (const name of ['Michael', 'Tom', '小明'])
+        assert.match(server.stdout, new RegExp(`^received ${name} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
+      assert.match(server.stdout, /^127\.0\.0\.1:\d+ sent exit$/m);
+    },
+  );
 
-  it('three tcp-clients interleaved at once are each answered, and one leaving does not end the others', async (t) => {
-    // Checks concurrency with the real client: names go to three clients in turn, each answered
-    // before the next is typed (a server serving one client at a time never answers the second).
-    const { port } = await startListening(t, target, 'tcp-server.ts');
-    const clients = ['A', 'B', 'C'].map((name) => ({ name, program: start(t, target, 'tcp-client.ts', ['--port', String(port)]) }));
-    const round = async (n: number, who: typeof clients): Promise<void> => {
-      for (const { name, program } of who) {
-        program.writeLine(`${name}${n}`);
-        await program.waitFor(new RegExp(`^reply: Hello, ${name}${n}!$`, 'm'));
+  itUses(
+    target,
+    ['tcp-server.ts', 'tcp-client.ts'],
+    'three tcp-clients interleaved at once are each answered, and one leaving does not end the others',
+    async (t) => {
+      // Checks concurrency with the real client: names go to three clients in turn, each answered
+      // before the next is typed (a server serving one client at a time never answers the second).
+      const { port } = await startListening(t, target, 'tcp-server.ts');
+      const clients = ['A', 'B', 'C'].map((name) => ({ name, program: start(t, target, 'tcp-client.ts', ['--port', String(port)]) }));
+      const round = async (n: number, who: typeof clients): Promise<void> => {
+        for (const { name, program } of who) {
+          program.writeLine(`${name}${n}`);
+          await program.waitFor(new RegExp(`^reply: Hello, ${name}${n}!$`, 'm'));
+        }
+      };
+      await round(1, clients);
+      clients[0]!.program.endInput();
+      assert.deepEqual(await clients[0]!.program.exit(), OK);
+      await round(2, clients.slice(1));
+      for (const { program } of clients.slice(1)) {
+        program.endInput();
+        assert.deepEqual(await program.exit(), OK);
       }
-    };
-    await round(1, clients);
-    clients[0]!.program.endInput();
-    assert.deepEqual(await clients[0]!.program.exit(), OK);
-    await round(2, clients.slice(1));
-    for (const { program } of clients.slice(1)) {
-      program.endInput();
-      assert.deepEqual(await program.exit(), OK);
-    }
-    assert.match(
-      clients[2]!.program.stdout,
-      /greeting: Welcome!\nreply: Hello, C1!\nreply: Hello, C2!\nthe server closed the connection\n$/,
-    );
-  });
+      assert.match(
+        clients[2]!.program.stdout,
+        /greeting: Welcome!\nreply: Hello, C1!\nreply: Hello, C2!\nthe server closed the connection\n$/,
+      );
+    },
+  );
 
   itUses(target, ['tcp-server.ts'], 'tcp-server answers 200 concurrent clients, and --quiet prints nothing per client', async (t) => {
     // Checks the event loop under load: 200 connections are open and greeted at the same time,
@@ -504,16 +514,21 @@ suite(target, 'lesson', () => {
     assert.match(server.stdout, /^SIGINT: stopped$/m);
   });
 
-  it('tcp-server and udp-server listen on the same port number at once, as the note says', async (t) => {
-    // Checks the note's claim that UDP 9999 and TCP 9999 do not clash: both bind one number, both answer.
-    const { port } = await startListening(t, target, 'tcp-server.ts');
-    const udp = start(t, target, 'udp-server.ts', ['--port', String(port)]);
-    assert.equal(await udp.ready(), port);
-    const tcpClient = await greetedClient(t, port);
-    tcpClient.socket.write('Michael\n');
-    assert.equal(await tcpClient.lineText(), 'Hello, Michael!');
-    assert.deepEqual((await askUdp(await bindUdp(t), utf8('Tracy'), port)).data, utf8('Hello, Tracy!'));
-  });
+  itUses(
+    target,
+    ['tcp-server.ts', 'udp-server.ts'],
+    'tcp-server and udp-server listen on the same port number at once, as the note says',
+    async (t) => {
+      // Checks the note's claim that UDP 9999 and TCP 9999 do not clash: both bind one number, both answer.
+      const { port } = await startListening(t, target, 'tcp-server.ts');
+      const udp = start(t, target, 'udp-server.ts', ['--port', String(port)]);
+      assert.equal(await udp.ready(), port);
+      const tcpClient = await greetedClient(t, port);
+      tcpClient.socket.write('Michael\n');
+      assert.equal(await tcpClient.lineText(), 'Hello, Michael!');
+      assert.deepEqual((await askUdp(await bindUdp(t), utf8('Tracy'), port)).data, utf8('Hello, Tracy!'));
+    },
+  );
 
   // ---- split bytes, hostile text, closed output (issue 13) ----
 
@@ -564,29 +579,34 @@ suite(target, 'lesson', () => {
     );
   }
 
-  it('tcp-server and udp-server show a name with escapes, a fake ready line and a lone surrogate escaped, on one line', async (t) => {
-    // Checks that a client's name cannot draw on the servers' terminal: ESC, CR, VT, NEL, C1, bidi and
-    // a lone surrogate come out escaped (over UDP a datagram may even hold newlines); each server's
-    // only "listening on" line is its own.
-    const tcp = await startListening(t, target, 'tcp-server.ts', ['--encoding', HOSTILE_ENCODING]);
-    const reader = new Wire(await connectTcp(t, tcp.port));
-    await reader.line();
-    reader.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING));
-    assert.deepEqual(await reader.line(), iconv.encode(`Hello, ${HOSTILE_LINE}!\n`, HOSTILE_ENCODING));
-    await tcp.program.waitFor(/^received .* from /m);
-    assert.match(tcp.program.stdout, new RegExp(`^received ${literal(HOSTILE_LINE_SHOWN)} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
-    const udp = await startListening(t, target, 'udp-server.ts', ['--encoding', HOSTILE_ENCODING]);
-    assert.deepEqual(
-      (await askUdp(await bindUdp(t), iconv.encode(HOSTILE, HOSTILE_ENCODING), udp.port)).data,
-      iconv.encode(`Hello, ${HOSTILE}!`, HOSTILE_ENCODING),
-    );
-    await udp.program.waitFor(/^received .* from /m);
-    assert.match(udp.program.stdout, new RegExp(`^received ${literal(HOSTILE_SHOWN)} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
-    for (const server of [tcp.program, udp.program]) {
-      assert.equal(server.stdout.match(/^listening on /gm)?.length, 1, `one ready line:\n${server.stdout}`);
-      assert.doesNotMatch(server.stdout, RAW_CONTROL);
-    }
-  });
+  itUses(
+    target,
+    ['tcp-server.ts', 'udp-server.ts'],
+    'tcp-server and udp-server show a name with escapes, a fake ready line and a lone surrogate escaped, on one line',
+    async (t) => {
+      // Checks that a client's name cannot draw on the servers' terminal: ESC, CR, VT, NEL, C1, bidi and
+      // a lone surrogate come out escaped (over UDP a datagram may even hold newlines); each server's
+      // only "listening on" line is its own.
+      const tcp = await startListening(t, target, 'tcp-server.ts', ['--encoding', HOSTILE_ENCODING]);
+      const reader = new Wire(await connectTcp(t, tcp.port));
+      await reader.line();
+      reader.socket.write(iconv.encode(`${HOSTILE_LINE}\n`, HOSTILE_ENCODING));
+      assert.deepEqual(await reader.line(), iconv.encode(`Hello, ${HOSTILE_LINE}!\n`, HOSTILE_ENCODING));
+      await tcp.program.waitFor(/^received .* from /m);
+      assert.match(tcp.program.stdout, new RegExp(`^received ${literal(HOSTILE_LINE_SHOWN)} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
+      const udp = await startListening(t, target, 'udp-server.ts', ['--encoding', HOSTILE_ENCODING]);
+      assert.deepEqual(
+        (await askUdp(await bindUdp(t), iconv.encode(HOSTILE, HOSTILE_ENCODING), udp.port)).data,
+        iconv.encode(`Hello, ${HOSTILE}!`, HOSTILE_ENCODING),
+      );
+      await udp.program.waitFor(/^received .* from /m);
+      assert.match(udp.program.stdout, new RegExp(`^received ${literal(HOSTILE_SHOWN)} from 127\\.0\\.0\\.1:\\d+$`, 'm'));
+      for (const server of [tcp.program, udp.program]) {
+        assert.equal(server.stdout.match(/^listening on /gm)?.length, 1, `one ready line:\n${server.stdout}`);
+        assert.doesNotMatch(server.stdout, RAW_CONTROL);
+      }
+    },
+  );
 
   itUses(
     target,
@@ -647,62 +667,77 @@ suite(target, 'lesson', () => {
     },
   );
 
-  it('udp-server with stdout closed answers every datagram, and the clients with stdout closed finish their job', async (t) => {
-    // Checks the same for the UDP server, and for both clients: output that has nowhere to go is
-    // dropped, the exchange completes, exit 0, nothing on stderr.
-    const { program: server, port } = await startListening(t, target, 'udp-server.ts');
-    await closeOutput(server, ['stdout']);
-    const peer = await bindUdp(t);
-    for (const name of ['Michael', 'Sarah']) assert.deepEqual((await askUdp(peer, utf8(name), port)).data, utf8(`Hello, ${name}!`));
-    const udpClient = start(t, target, 'udp-client.ts', ['--port', String(port)]);
-    await closeOutput(udpClient, ['stdout']);
-    udpClient.writeLine('Tracy');
-    udpClient.endInput();
-    assert.deepEqual(await udpClient.exit(), OK);
-    const tcp = await startListening(t, target, 'tcp-server.ts');
-    const tcpClient = start(t, target, 'tcp-client.ts', ['--port', String(tcp.port)]);
-    await closeOutput(tcpClient, ['stdout']);
-    tcpClient.writeLine('Tom');
-    tcpClient.endInput();
-    assert.deepEqual(await tcpClient.exit(), OK);
-    await tcp.program.waitFor(/^received Tom from /m);
-    for (const program of [server, udpClient, tcpClient]) assert.equal(program.stderr, '', `${program.name}: no stack trace`);
-    assert.equal(server.exitStatus, undefined, 'the UDP server is still running');
-  });
+  itUses(
+    target,
+    ['udp-server.ts', 'udp-client.ts', 'tcp-server.ts', 'tcp-client.ts'],
+    'udp-server with stdout closed answers every datagram, and the clients with stdout closed finish their job',
+    async (t) => {
+      // Checks the same for the UDP server, and for both clients: output that has nowhere to go is
+      // dropped, the exchange completes, exit 0, nothing on stderr.
+      const { program: server, port } = await startListening(t, target, 'udp-server.ts');
+      await closeOutput(server, ['stdout']);
+      const peer = await bindUdp(t);
+      for (const name of ['Michael', 'Sarah']) assert.deepEqual((await askUdp(peer, utf8(name), port)).data, utf8(`Hello, ${name}!`));
+      const udpClient = start(t, target, 'udp-client.ts', ['--port', String(port)]);
+      await closeOutput(udpClient, ['stdout']);
+      udpClient.writeLine('Tracy');
+      udpClient.endInput();
+      assert.deepEqual(await udpClient.exit(), OK);
+      const tcp = await startListening(t, target, 'tcp-server.ts');
+      const tcpClient = start(t, target, 'tcp-client.ts', ['--port', String(tcp.port)]);
+      await closeOutput(tcpClient, ['stdout']);
+      tcpClient.writeLine('Tom');
+      tcpClient.endInput();
+      assert.deepEqual(await tcpClient.exit(), OK);
+      await tcp.program.waitFor(/^received Tom from /m);
+      for (const program of [server, udpClient, tcpClient]) assert.equal(program.stderr, '', `${program.name}: no stack trace`);
+      assert.equal(server.exitStatus, undefined, 'the UDP server is still running');
+    },
+  );
 
   // ---- flags, errors, IPv6 ----
 
-  it('both pairs work over IPv6 loopback (--host ::1)', async (t) => {
-    // Checks the bracketed ready lines and an exchange over ::1 for TCP and UDP; skipped where
-    // the machine has no IPv6 loopback.
-    if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
-    const tcp = await startListening(t, target, 'tcp-server.ts', ['--host', '::1']);
-    assert.match(tcp.program.stdout, new RegExp(`^listening on \\[::1\\]:${tcp.port}$`, 'm'));
-    const tcpClient = start(t, target, 'tcp-client.ts', ['--host', '::1', '--port', String(tcp.port)]);
-    tcpClient.writeLine('小明');
-    tcpClient.endInput();
-    await tcpClient.waitFor(/^reply: Hello, 小明!$/m);
-    assert.deepEqual(await tcpClient.exit(), OK);
-    await tcp.program.waitFor(/^received 小明 from \[::1\]:\d+$/m);
-    const udp = await startListening(t, target, 'udp-server.ts', ['--host', '::1']);
-    assert.match(udp.program.stdout, new RegExp(`^listening on \\[::1\\]:${udp.port}$`, 'm'));
-    const udpClient = start(t, target, 'udp-client.ts', ['--host', '::1', '--port', String(udp.port)]);
-    udpClient.writeLine('Sarah');
-    udpClient.endInput();
-    assert.deepEqual(await udpClient.exit(), OK);
-    assert.equal(udpClient.stdout, 'reply: Hello, Sarah!\n');
-  });
+  itUses(
+    target,
+    ['tcp-server.ts', 'tcp-client.ts', 'udp-server.ts', 'udp-client.ts'],
+    'both pairs work over IPv6 loopback (--host ::1)',
+    async (t) => {
+      // Checks the bracketed ready lines and an exchange over ::1 for TCP and UDP; skipped where
+      // the machine has no IPv6 loopback.
+      if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
+      const tcp = await startListening(t, target, 'tcp-server.ts', ['--host', '::1']);
+      assert.match(tcp.program.stdout, new RegExp(`^listening on \\[::1\\]:${tcp.port}$`, 'm'));
+      const tcpClient = start(t, target, 'tcp-client.ts', ['--host', '::1', '--port', String(tcp.port)]);
+      tcpClient.writeLine('小明');
+      tcpClient.endInput();
+      await tcpClient.waitFor(/^reply: Hello, 小明!$/m);
+      assert.deepEqual(await tcpClient.exit(), OK);
+      await tcp.program.waitFor(/^received 小明 from \[::1\]:\d+$/m);
+      const udp = await startListening(t, target, 'udp-server.ts', ['--host', '::1']);
+      assert.match(udp.program.stdout, new RegExp(`^listening on \\[::1\\]:${udp.port}$`, 'm'));
+      const udpClient = start(t, target, 'udp-client.ts', ['--host', '::1', '--port', String(udp.port)]);
+      udpClient.writeLine('Sarah');
+      udpClient.endInput();
+      assert.deepEqual(await udpClient.exit(), OK);
+      assert.equal(udpClient.stdout, 'reply: Hello, Sarah!\n');
+    },
+  );
 
   for (const file of ['tcp-server.ts', 'tcp-client.ts', 'udp-server.ts', 'udp-client.ts'])
     itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);
 
-  it('the TCP programs refuse an encoding in which "\\n" is not the byte 0x0a', async (t) => {
-    // Checks that line framing is never attempted in utf-16, where "\n" is two bytes and 0x0a
-    // can sit inside another character.
-    for (const file of ['tcp-server.ts', 'tcp-client.ts']) {
-      await expectOneLineError(start(t, target, file, ['--encoding', 'utf-16le']), 2, /utf-16le/);
-    }
-  });
+  itUses(
+    target,
+    ['tcp-server.ts', 'tcp-client.ts'],
+    'the TCP programs refuse an encoding in which "\\n" is not the byte 0x0a',
+    async (t) => {
+      // Checks that line framing is never attempted in utf-16, where "\n" is two bytes and 0x0a
+      // can sit inside another character.
+      for (const file of ['tcp-server.ts', 'tcp-client.ts']) {
+        await expectOneLineError(start(t, target, file, ['--encoding', 'utf-16le']), 2, /utf-16le/);
+      }
+    },
+  );
 
   itUses(
     target,

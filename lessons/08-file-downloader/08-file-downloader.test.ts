@@ -231,7 +231,7 @@ suite(target, 'lesson', () => {
     ['a 6 MiB + 3-byte', 6 * MiB + 3],
   ];
   for (const [label, size] of sizes) {
-    it(`client and server move ${label} file byte-exact`, async (t) => {
+    itUses(target, ['server.ts', 'client.ts'], `client and server move ${label} file byte-exact`, async (t) => {
       // Checks the whole exchange at a size around the note's recv(1024) or far beyond it: the
       // saved file equals the served one, nothing else is left in --out (no temporary file), the
       // client prints one summary line and nothing on stderr (no terminal, no progress bar).
@@ -249,19 +249,24 @@ suite(target, 'lesson', () => {
     });
   }
 
-  it('client downloads a file with a Chinese name from a subfolder and saves it as [接收]NAME in --out', async (t) => {
-    // Checks utf-8 names on the wire and the saved name: the folder part is dropped, the note's prefix kept.
-    const text = '你好，世界！文件下载器\n';
-    const { root, out } = await tree(t, { '中文目录/你好.txt': text });
-    const { server, port } = await startServer(t, root);
-    const client = download(t, port, '中文目录/你好.txt', out);
-    assert.deepEqual(await client.exit(), OK, client.transcript());
-    assert.equal(await readFile(path.join(out, `${PREFIX}你好.txt`), 'utf8'), text);
-    assert.deepEqual(await saved(out), [`${PREFIX}你好.txt`]);
-    await server.waitFor(/^sent "中文目录\/你好\.txt" to /m);
-  });
+  itUses(
+    target,
+    ['server.ts', 'client.ts'],
+    'client downloads a file with a Chinese name from a subfolder and saves it as [接收]NAME in --out',
+    async (t) => {
+      // Checks utf-8 names on the wire and the saved name: the folder part is dropped, the note's prefix kept.
+      const text = '你好，世界！文件下载器\n';
+      const { root, out } = await tree(t, { '中文目录/你好.txt': text });
+      const { server, port } = await startServer(t, root);
+      const client = download(t, port, '中文目录/你好.txt', out);
+      assert.deepEqual(await client.exit(), OK, client.transcript());
+      assert.equal(await readFile(path.join(out, `${PREFIX}你好.txt`), 'utf8'), text);
+      assert.deepEqual(await saved(out), [`${PREFIX}你好.txt`]);
+      await server.waitFor(/^sent "中文目录\/你好\.txt" to /m);
+    },
+  );
 
-  it('client and server agree on gbk file names with --encoding gbk on both sides', async (t) => {
+  itUses(target, ['server.ts', 'client.ts'], 'client and server agree on gbk file names with --encoding gbk on both sides', async (t) => {
     // Checks that --encoding changes how the name travels, on both sides alike.
     const { root, out } = await tree(t, { '下载.txt': 'gbk name\n' });
     const { port } = await startServer(t, root, ['--encoding', 'gbk']);
@@ -270,18 +275,23 @@ suite(target, 'lesson', () => {
     assert.equal(await readFile(path.join(out, `${PREFIX}下载.txt`), 'utf8'), 'gbk name\n');
   });
 
-  it('client reads the file name from its first input line and exits 0 at end of input', async (t) => {
-    // Checks the note's way of asking for the name (input()), then a clean exit.
-    const { root, out } = await tree(t, { 'hello.txt': 'hello\n' });
-    const { port } = await startServer(t, root);
-    const client = start(t, target, 'client.ts', ['--port', String(port), '--out', out]);
-    client.writeLine('hello.txt');
-    client.endInput();
-    assert.deepEqual(await client.exit(), OK, client.transcript());
-    assert.equal(await readFile(path.join(out, `${PREFIX}hello.txt`), 'utf8'), 'hello\n');
-  });
+  itUses(
+    target,
+    ['server.ts', 'client.ts'],
+    'client reads the file name from its first input line and exits 0 at end of input',
+    async (t) => {
+      // Checks the note's way of asking for the name (input()), then a clean exit.
+      const { root, out } = await tree(t, { 'hello.txt': 'hello\n' });
+      const { port } = await startServer(t, root);
+      const client = start(t, target, 'client.ts', ['--port', String(port), '--out', out]);
+      client.writeLine('hello.txt');
+      client.endInput();
+      assert.deepEqual(await client.exit(), OK, client.transcript());
+      assert.equal(await readFile(path.join(out, `${PREFIX}hello.txt`), 'utf8'), 'hello\n');
+    },
+  );
 
-  it('client reports a missing file in one line, exits 1, and leaves no file', async (t) => {
+  itUses(target, ['server.ts', 'client.ts'], 'client reports a missing file in one line, exits 1, and leaves no file', async (t) => {
     // Checks the case the note's client met in silence: the server's "not-found" reaches the user.
     const { root, out } = await tree(t, { 'hello.txt': 'hello\n' });
     const { server, port } = await startServer(t, root);
@@ -291,17 +301,22 @@ suite(target, 'lesson', () => {
     await server.waitFor(/^refused "nope\.txt" to \S+: not-found: /m);
   });
 
-  it("client reports a name the server refuses ('../secret.txt') in one line, exits 1, and leaves no file", async (t) => {
-    // Checks a refusal other than not-found end to end, and that nothing is saved anywhere.
-    const { dir, root, out } = await tree(t);
-    const { port } = await startServer(t, root);
-    const client = download(t, port, '../secret.txt', out);
-    await expectOneLineError(client, 1, /forbidden/);
-    assert.deepEqual(await saved(out), []);
-    assert.deepEqual((await readdir(dir)).sort(), ['root', 'secret.txt']);
-  });
+  itUses(
+    target,
+    ['server.ts', 'client.ts'],
+    "client reports a name the server refuses ('../secret.txt') in one line, exits 1, and leaves no file",
+    async (t) => {
+      // Checks a refusal other than not-found end to end, and that nothing is saved anywhere.
+      const { dir, root, out } = await tree(t);
+      const { port } = await startServer(t, root);
+      const client = download(t, port, '../secret.txt', out);
+      await expectOneLineError(client, 1, /forbidden/);
+      assert.deepEqual(await saved(out), []);
+      assert.deepEqual((await readdir(dir)).sort(), ['root', 'secret.txt']);
+    },
+  );
 
-  it('two clients download different files at the same time, both byte-exact', async (t) => {
+  itUses(target, ['server.ts', 'client.ts'], 'two clients download different files at the same time, both byte-exact', async (t) => {
     // Checks that concurrent transfers do not mix: each client gets its own file whole.
     const [a, b] = [pattern(3 * MiB + 11, 7), pattern(4 * MiB + 5, 8)];
     const { root, out } = await tree(t, { 'a.bin': a, '甲乙/b.bin': b });
@@ -314,23 +329,28 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await saved(out), [`${PREFIX}a.bin`, `${PREFIX}b.bin`]);
   });
 
-  it('a server killed mid-transfer leaves the client with a one-line error, exit 1, and no file', async (t) => {
-    // Checks the end of a transfer that did not finish: a proxy kills server.ts after 1 MiB of a
-    // 32 MiB file; the client must not take the end of the connection for the end of the file.
-    const size = 32 * MiB;
-    const { root, out } = await tree(t, { 'big.bin': pattern(size) });
-    const { server, port } = await startServer(t, root);
-    const proxy = await killingProxy(t, server, port, MiB);
-    const client = download(t, proxy.port, 'big.bin', out);
-    await expectOneLineError(client, 1, /\d+ of 33554432 bytes|reset|closed/);
-    assert.ok(
-      proxy.stats.killed && proxy.stats.forwarded < size,
-      `the server was killed mid-transfer (forwarded ${proxy.stats.forwarded})`,
-    );
-    assert.deepEqual(await saved(out), []);
-  });
+  itUses(
+    target,
+    ['server.ts', 'client.ts'],
+    'a server killed mid-transfer leaves the client with a one-line error, exit 1, and no file',
+    async (t) => {
+      // Checks the end of a transfer that did not finish: a proxy kills server.ts after 1 MiB of a
+      // 32 MiB file; the client must not take the end of the connection for the end of the file.
+      const size = 32 * MiB;
+      const { root, out } = await tree(t, { 'big.bin': pattern(size) });
+      const { server, port } = await startServer(t, root);
+      const proxy = await killingProxy(t, server, port, MiB);
+      const client = download(t, proxy.port, 'big.bin', out);
+      await expectOneLineError(client, 1, /\d+ of 33554432 bytes|reset|closed/);
+      assert.ok(
+        proxy.stats.killed && proxy.stats.forwarded < size,
+        `the server was killed mid-transfer (forwarded ${proxy.stats.forwarded})`,
+      );
+      assert.deepEqual(await saved(out), []);
+    },
+  );
 
-  it('both programs work over IPv6 loopback (--host ::1)', async (t) => {
+  itUses(target, ['server.ts', 'client.ts'], 'both programs work over IPv6 loopback (--host ::1)', async (t) => {
     // Checks the bracketed ready line and a download over ::1; skipped where the machine has no IPv6 loopback.
     if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
     const { root, out } = await tree(t, { 'six.txt': 'over IPv6\n' });
@@ -341,7 +361,7 @@ suite(target, 'lesson', () => {
     assert.equal(await readFile(path.join(out, `${PREFIX}six.txt`), 'utf8'), 'over IPv6\n');
   });
 
-  it('client draws a progress bar with bytes, percent and speed on a terminal', async (t) => {
+  itUses(target, ['server.ts', 'client.ts'], 'client draws a progress bar with bytes, percent and speed on a terminal', async (t) => {
     // Checks the terminal branch through `script`, which gives the client a pseudo-terminal:
     // carriage-return redraws ending at 100%, then the summary line.
     if (process.platform !== 'linux' || !existsSync('/usr/bin/script')) return t.skip('needs util-linux script(1) for a pseudo-terminal');
@@ -479,7 +499,7 @@ suite(target, 'lesson', () => {
     assertRefusal(await ask(t, port, 'hello.txt'), 'bad-request');
   });
 
-  it('server serves a second client while the first one is stalled mid-transfer', async (t) => {
+  itUses(target, ['server.ts', 'client.ts'], 'server serves a second client while the first one is stalled mid-transfer', async (t) => {
     // Checks that clients are served at once, not one after another as in the note: a raw
     // client reads the start of a 16 MiB file and stops reading; client.ts must still be served;
     // then the first transfer resumes and completes byte-exact.
@@ -729,23 +749,28 @@ suite(target, 'lesson', () => {
     assert.doesNotMatch(client.stderr, RAW_CONTROL);
   });
 
-  it('server whose stdout was closed (| head -1) keeps serving, and a client whose stdout was closed saves its file', async (t) => {
-    // Checks that a reader going away is not an error: every log line fails with EPIPE, and still
-    // the server answers client after client, and the client downloads and exits 0, no stack trace.
-    const { root, out } = await tree(t, { 'hello.txt': 'hello\n' });
-    const { server, port } = await startServer(t, root);
-    await closeOutput(server, ['stdout']);
-    assert.equal((await ask(t, port, 'hello.txt\n')).toString(), 'OK 6\nhello\n');
-    assertRefusal(await ask(t, port, 'missing.txt\n'), 'not-found');
-    const client = download(t, port, 'hello.txt', out);
-    await closeOutput(client, ['stdout']);
-    assert.deepEqual(await client.exit(), OK);
-    assert.equal(await readFile(path.join(out, `${PREFIX}hello.txt`), 'utf8'), 'hello\n');
-    assert.equal((await ask(t, port, 'hello.txt\n')).toString(), 'OK 6\nhello\n');
-    assert.equal(server.exitStatus, undefined, 'the server is still running');
-    assert.equal(server.stderr, '', 'no stack trace');
-    assert.equal(client.stderr, '', 'no stack trace');
-  });
+  itUses(
+    target,
+    ['server.ts', 'client.ts'],
+    'server whose stdout was closed (| head -1) keeps serving, and a client whose stdout was closed saves its file',
+    async (t) => {
+      // Checks that a reader going away is not an error: every log line fails with EPIPE, and still
+      // the server answers client after client, and the client downloads and exits 0, no stack trace.
+      const { root, out } = await tree(t, { 'hello.txt': 'hello\n' });
+      const { server, port } = await startServer(t, root);
+      await closeOutput(server, ['stdout']);
+      assert.equal((await ask(t, port, 'hello.txt\n')).toString(), 'OK 6\nhello\n');
+      assertRefusal(await ask(t, port, 'missing.txt\n'), 'not-found');
+      const client = download(t, port, 'hello.txt', out);
+      await closeOutput(client, ['stdout']);
+      assert.deepEqual(await client.exit(), OK);
+      assert.equal(await readFile(path.join(out, `${PREFIX}hello.txt`), 'utf8'), 'hello\n');
+      assert.equal((await ask(t, port, 'hello.txt\n')).toString(), 'OK 6\nhello\n');
+      assert.equal(server.exitStatus, undefined, 'the server is still running');
+      assert.equal(server.stderr, '', 'no stack trace');
+      assert.equal(client.stderr, '', 'no stack trace');
+    },
+  );
 
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     itUses(target, ['client.ts'], `client stopped by ${signal} mid-download removes its partial file`, async (t) => {
