@@ -91,7 +91,7 @@ async function unusedUdpPort(): Promise<number> {
 
 suite(target, 'lesson', () => {
   for (const [encoding, text, hex] of WIRE) {
-    it(`sender and listener exchange Chinese text in ${encoding}`, async (t) => {
+    itUses(target, ['listener.ts', 'sender.ts'], `sender and listener exchange Chinese text in ${encoding}`, async (t) => {
       // Checks program against program: the listener prints the whole message with its size in
       // that encoding and the sender's port (the one the system gave the unbound sender).
       const flags = ['--encoding', encoding];
@@ -165,29 +165,39 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await receivedLines(listener, 1), [{ bytes: 6, from: `127.0.0.1:${peer.port}`, text: '浣犲ソ' }]);
   });
 
-  it('sender in gbk and listener in utf-8 disagree: 你好 arrives as three replacement characters', async (t) => {
-    // Checks the other mismatch, program against program: 4 gbk bytes are not valid utf-8.
-    const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--encoding', 'utf-8']);
-    const sender = start(t, target, 'sender.ts', ['--port', String(port), '--encoding', 'gbk', '--message', '你好']);
-    const from = await sentLine(sender, 4, `127.0.0.1:${port}`);
-    assert.deepEqual(await receivedLines(listener, 1), [{ bytes: 4, from: `127.0.0.1:${from}`, text: '\u{FFFD}'.repeat(3) }]);
-  });
+  itUses(
+    target,
+    ['listener.ts', 'sender.ts'],
+    'sender in gbk and listener in utf-8 disagree: 你好 arrives as three replacement characters',
+    async (t) => {
+      // Checks the other mismatch, program against program: 4 gbk bytes are not valid utf-8.
+      const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--encoding', 'utf-8']);
+      const sender = start(t, target, 'sender.ts', ['--port', String(port), '--encoding', 'gbk', '--message', '你好']);
+      const from = await sentLine(sender, 4, `127.0.0.1:${port}`);
+      assert.deepEqual(await receivedLines(listener, 1), [{ bytes: 4, from: `127.0.0.1:${from}`, text: '\u{FFFD}'.repeat(3) }]);
+    },
+  );
 
-  it("a 65507-byte message arrives whole, where the note's recvfrom(1024) kept 1024 bytes", async (t) => {
-    // Checks the largest IPv4 datagram from sender to listener, and 3000 bytes of Chinese from a
-    // harness socket: no cut at 1024, no cut inside a character.
-    const { program: listener, port } = await startListening(t, target, 'listener.ts');
-    const big = `${'abcdefghij'.repeat(6550)}abcdefg`;
-    const sender = start(t, target, 'sender.ts', ['--port', String(port)]);
-    sender.writeLine(big);
-    sender.endInput();
-    const from = await sentLine(sender, 65_507, `127.0.0.1:${port}`);
-    assert.deepEqual(await receivedLines(listener, 1), [{ bytes: 65_507, from: `127.0.0.1:${from}`, text: big }]);
-    const peer = await bindUdp(t);
-    const chinese = `${'数据报'.repeat(333)}完`;
-    await peer.send(Buffer.from(chinese, 'utf8'), port, '127.0.0.1');
-    assert.deepEqual((await receivedLines(listener, 2))[1], { bytes: 3000, from: `127.0.0.1:${peer.port}`, text: chinese });
-  });
+  itUses(
+    target,
+    ['listener.ts', 'sender.ts'],
+    "a 65507-byte message arrives whole, where the note's recvfrom(1024) kept 1024 bytes",
+    async (t) => {
+      // Checks the largest IPv4 datagram from sender to listener, and 3000 bytes of Chinese from a
+      // harness socket: no cut at 1024, no cut inside a character.
+      const { program: listener, port } = await startListening(t, target, 'listener.ts');
+      const big = `${'abcdefghij'.repeat(6550)}abcdefg`;
+      const sender = start(t, target, 'sender.ts', ['--port', String(port)]);
+      sender.writeLine(big);
+      sender.endInput();
+      const from = await sentLine(sender, 65_507, `127.0.0.1:${port}`);
+      assert.deepEqual(await receivedLines(listener, 1), [{ bytes: 65_507, from: `127.0.0.1:${from}`, text: big }]);
+      const peer = await bindUdp(t);
+      const chinese = `${'数据报'.repeat(333)}完`;
+      await peer.send(Buffer.from(chinese, 'utf8'), port, '127.0.0.1');
+      assert.deepEqual((await receivedLines(listener, 2))[1], { bytes: 3000, from: `127.0.0.1:${peer.port}`, text: chinese });
+    },
+  );
 
   itUses(target, ['sender.ts'], 'sender refuses a --message over 65507 bytes with one line and exit 1', async (t) => {
     // Checks the size limit of one IPv4 datagram: a clear line instead of a crash, nothing sent.
@@ -241,7 +251,7 @@ suite(target, 'lesson', () => {
     assert.doesNotMatch(sender.stdout, /^sent /m);
   });
 
-  it('listener --count 2 prints two datagrams and exits 0', async (t) => {
+  itUses(target, ['listener.ts', 'sender.ts'], 'listener --count 2 prints two datagrams and exits 0', async (t) => {
     // Checks the bounded listener: it stops by itself after its second datagram.
     const { program: listener, port } = await startListening(t, target, 'listener.ts', ['--count', '2']);
     const sender = start(t, target, 'sender.ts', ['--port', String(port)]);
@@ -252,7 +262,7 @@ suite(target, 'lesson', () => {
     assert.deepEqual((await receivedLines(listener, 2)).map((r) => r.text).sort(), ['one', 'two']);
   });
 
-  it('both programs work over IPv6 loopback (--host ::1), up to 65527 bytes', async (t) => {
+  itUses(target, ['listener.ts', 'sender.ts'], 'both programs work over IPv6 loopback (--host ::1), up to 65527 bytes', async (t) => {
     // Checks the bracketed ready and sent lines, the exact bytes at a udp6 harness socket, and
     // IPv6's larger datagram limit (its header is not counted in the 65535).
     if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
@@ -354,11 +364,16 @@ suite(target, 'lesson', () => {
 
   for (const file of ['listener.ts', 'sender.ts']) itRejectsBadFlags(target, file, COMMON_BAD_FLAGS);
 
-  it('sender rejects port 0 as a destination, and listener a --count that is not a whole number', async (t) => {
-    // Checks the two program-specific flags: port 0 can be bound but not sent to.
-    await expectOneLineError(start(t, target, 'sender.ts', ['--port', '0', '--message', 'hi']), 2, /port/);
-    await expectOneLineError(start(t, target, 'listener.ts', ['--port', '0', '--count', 'two']), 2, /count/);
-  });
+  itUses(
+    target,
+    ['listener.ts', 'sender.ts'],
+    'sender rejects port 0 as a destination, and listener a --count that is not a whole number',
+    async (t) => {
+      // Checks the two program-specific flags: port 0 can be bound but not sent to.
+      await expectOneLineError(start(t, target, 'sender.ts', ['--port', '0', '--message', 'hi']), 2, /port/);
+      await expectOneLineError(start(t, target, 'listener.ts', ['--port', '0', '--count', 'two']), 2, /count/);
+    },
+  );
 
   itUses(target, ['listener.ts'], 'listener reports a UDP port already bound in one line and exits 1', async (t) => {
     // Checks EADDRINUSE handling: one clear line, exit 1, no stack trace.

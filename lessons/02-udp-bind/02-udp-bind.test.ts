@@ -98,7 +98,7 @@ const HOSTILE: [what: string, text: string, shown: string][] = [
 
 suite(target, 'lesson', () => {
   for (const encoding of ENCODINGS) {
-    it(`asker and receiver exchange Chinese text in ${encoding}`, async (t) => {
+    itUses(target, ['receiver.ts', 'asker.ts'], `asker and receiver exchange Chinese text in ${encoding}`, async (t) => {
       // Checks the programs together: the receiver prints each whole datagram with the asker's
       // address and its size in that encoding, the asker prints each reply, and both exit 0.
       const flags = encodingFlags(encoding);
@@ -403,26 +403,31 @@ suite(target, 'lesson', () => {
     assert.deepEqual(await drain(harness), [], 'nothing is sent');
   });
 
-  it('both programs work over IPv6 loopback (--host ::1), each also against a harness socket', async (t) => {
-    // Checks udp6: the bracketed ready line, an exchange over ::1, the exact bytes each program
-    // sends to a udp6 harness socket, and IPv6's larger datagram limit (65527 bytes).
-    if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
-    const { program: receiver, port } = await startListening(t, target, 'receiver.ts', ['--host', '::1']);
-    assert.match(receiver.stdout, new RegExp(`^listening on \\[::1\\]:${port}$`, 'm'));
-    const asker = start(t, target, 'asker.ts', ['--host', '::1', '--port', String(port), '--message', CHINESE]);
-    await asker.waitFor(new RegExp(`^reply from \\[::1\\]:${port}: ${literal(replyText(Buffer.byteLength(CHINESE)))}$`, 'm'));
-    assert.equal((await fromLines(receiver))[0]!.text, CHINESE);
-    assert.deepEqual(await asker.exit(), OK);
+  itUses(
+    target,
+    ['receiver.ts', 'asker.ts'],
+    'both programs work over IPv6 loopback (--host ::1), each also against a harness socket',
+    async (t) => {
+      // Checks udp6: the bracketed ready line, an exchange over ::1, the exact bytes each program
+      // sends to a udp6 harness socket, and IPv6's larger datagram limit (65527 bytes).
+      if (!(await hasIpv6Loopback())) return t.skip('this machine has no IPv6 loopback (::1)');
+      const { program: receiver, port } = await startListening(t, target, 'receiver.ts', ['--host', '::1']);
+      assert.match(receiver.stdout, new RegExp(`^listening on \\[::1\\]:${port}$`, 'm'));
+      const asker = start(t, target, 'asker.ts', ['--host', '::1', '--port', String(port), '--message', CHINESE]);
+      await asker.waitFor(new RegExp(`^reply from \\[::1\\]:${port}: ${literal(replyText(Buffer.byteLength(CHINESE)))}$`, 'm'));
+      assert.equal((await fromLines(receiver))[0]!.text, CHINESE);
+      assert.deepEqual(await asker.exit(), OK);
 
-    const harness = await bindUdp(t, '::1');
-    await harness.send(Buffer.from('v6'), port, '::1');
-    assert.deepEqual(await nextFrom(harness, receiver), { data: Buffer.from(replyText(2)), address: '::1', port });
-    const big = start(t, target, 'asker.ts', ['--host', '::1', '--port', String(harness.port), '--message', 'x'.repeat(65_527)]);
-    const question = await nextFrom(harness, big);
-    assert.equal(question.data.length, 65_527);
-    await harness.send(Buffer.from('ok'), question.port, '::1');
-    await big.waitFor(new RegExp(`^reply from \\[::1\\]:${harness.port}: ok$`, 'm'));
-  });
+      const harness = await bindUdp(t, '::1');
+      await harness.send(Buffer.from('v6'), port, '::1');
+      assert.deepEqual(await nextFrom(harness, receiver), { data: Buffer.from(replyText(2)), address: '::1', port });
+      const big = start(t, target, 'asker.ts', ['--host', '::1', '--port', String(harness.port), '--message', 'x'.repeat(65_527)]);
+      const question = await nextFrom(harness, big);
+      assert.equal(question.data.length, 65_527);
+      await harness.send(Buffer.from('ok'), question.port, '::1');
+      await big.waitFor(new RegExp(`^reply from \\[::1\\]:${harness.port}: ok$`, 'm'));
+    },
+  );
 
   const ownFlags: [string, BadFlag[]][] = [
     ['receiver.ts', [['a --count that is not a whole number', ['--count', '-1'], /count/]]],
