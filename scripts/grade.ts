@@ -196,9 +196,17 @@ function summary(grade: Grade): string {
   return t('grade.summary', { score: grade.score, partial: grade.status === 'partial', regressions, seconds: grade.seconds });
 }
 
-/** A lesson test not run because every file it starts is the lesson's own (UNCHANGED_SKIP). */
+/** A test not run by design because of `prefix`'s reason: under faults (FAULTS_SKIP), or its files the lesson's own (UNCHANGED_SKIP). */
+function notRunFor(test: Grade['tests'][number], prefix: string): boolean {
+  return notRunByDesign(test) && test.message?.startsWith(prefix) === true;
+}
+
+function skipped(test: Grade['tests'][number]): boolean {
+  return notRunFor(test, FAULTS_SKIP);
+}
+
 function unchanged(test: Grade['tests'][number]): boolean {
-  return test.status === 'not-run' && test.message?.startsWith(UNCHANGED_SKIP) === true;
+  return notRunFor(test, UNCHANGED_SKIP);
 }
 
 function exerciseCell(grade: Grade): string {
@@ -215,8 +223,7 @@ function printDetails(grade: Grade): void {
     );
   if (faults) console.log(t('grade.underFaults', { spec: faults.spec, seed: faults.seed }));
   if (grade.reason) console.log(`${indent(`${grade.status}: ${grade.reason}`, 2)}`);
-  const skipped = (test: Grade['tests'][number]): boolean => test.status === 'not-run' && test.message?.startsWith(FAULTS_SKIP) === true;
-  const notRun = grade.tests.filter((test) => test.status === 'not-run' && !skipped(test) && !unchanged(test));
+  const notRun = grade.tests.filter((test) => test.status === 'not-run' && !notRunByDesign(test));
   if (notRun.length > 0) console.log(t('grade.notRun', { count: notRun.length, why: notRun[0]!.message?.replace(/^not run: /, '') }));
   for (const test of grade.tests) {
     if (skipped(test)) {

@@ -156,10 +156,10 @@ export function translationProblems(source: string): string[] {
   const rows = (section: Section | undefined): number => section?.body.replace(FENCE, '').match(/^\|.*\|$/gm)?.length ?? 0;
   const items = (section: Section | undefined): number => section?.body.replace(FENCE, '').match(/^(?:[-*]|\d+\.) /gm)?.length ?? 0;
   for (const [i, section] of en.entries()) {
-    const where = section.id === 'errata' ? 'its errata table has' : `its section '${zh[i]?.title ?? section.title}' has`;
+    const named = `its section '${zh[i]?.title ?? section.title}' has`;
+    const where = section.id === 'errata' ? 'its errata table has' : named;
     if (rows(section) !== rows(zh[i])) say(`${where} ${rows(zh[i])} table lines where the English has ${rows(section)}`);
-    if (items(section) !== items(zh[i]))
-      say(`its section '${zh[i]?.title ?? section.title}' has ${items(zh[i])} list items where the English has ${items(section)}`);
+    if (items(section) !== items(zh[i])) say(`${named} ${items(zh[i])} list items where the English has ${items(section)}`);
   }
   const englishLinks = links(english).map((target) => localised(source, target));
   same('links', englishLinks, links(chinese));

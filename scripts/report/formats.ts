@@ -170,8 +170,9 @@ const EXERCISE_TASK_ID = 1;
 
 /**
  * Exercism's results.json (version 3) for one student. Tests keep the grader's order (the test
- * file's); a test that did not run is an error, but for one that was not run by design (graded()). The overall status is error only when no test ran
- * correctly (every test errored, or there was none), with the grader's reason as the message.
+ * file's); a test that did not run is an error, but for one not run by design, which is left out
+ * (graded()). The overall status is error only when no test ran correctly (every test errored, or
+ * there was none), with the grader's reason as the message.
  */
 export function toExercism(report: Report, student?: string): ExercismResults {
   const grades = gradesOf(report, student, 'exercism');

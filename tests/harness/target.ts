@@ -6,6 +6,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readCommands } from '../../scripts/manifest.ts';
 import { UNCHANGED_SKIP } from '../../scripts/results.ts';
+import { faultSpec } from './faults.ts';
 
 export type Suite = 'lesson' | 'exercise';
 
@@ -91,23 +92,25 @@ export function checkDeclared(t: TestContext, file: string): void {
     );
 }
 
+/** A program file under test -> whether it is the lesson's own, byte for byte (read once per test file). */
 const sameAsLesson = new Map<string, boolean>();
 
 /** Why a test of only `files` need not run here (see itUses), or undefined when it must. */
 function unchangedReason(target: Target, files: readonly string[]): string | undefined {
   // Under faults the lesson's own result is not known (npm test runs the lesson without them).
-  if (process.env.SOCKET_LESSONS_SKIP_UNCHANGED !== '1' || process.env.SOCKET_LESSONS_FAULTS) return undefined;
+  if (process.env.SOCKET_LESSONS_SKIP_UNCHANGED !== '1' || faultSpec() !== undefined) return undefined;
   if (path.resolve(target.dir) === path.resolve(target.lessonDir)) return undefined;
   const same = (file: string): boolean => {
     if (target.commands.has(file)) return false; // run by the student's own command (programs.json)
-    let known = sameAsLesson.get(file);
+    const theirs = path.join(target.dir, file);
+    let known = sameAsLesson.get(theirs);
     if (known === undefined) {
       try {
-        known = readFileSync(path.join(target.dir, file)).equals(readFileSync(path.join(target.lessonDir, file)));
+        known = readFileSync(theirs).equals(readFileSync(path.join(target.lessonDir, file)));
       } catch {
         known = false; // missing on one side: the test says what is wrong
       }
-      sameAsLesson.set(file, known);
+      sameAsLesson.set(theirs, known);
     }
     return known;
   };
